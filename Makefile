@@ -1,0 +1,25 @@
+# Herald — the everyday commands. Each one installs what it needs first.
+.PHONY: dev start test build proto bench cluster clean
+
+dev start:            ## run Herald embedded on :6001 (same as npm start)
+	bash scripts/start.sh
+
+test:                 ## the whole test suite (same as npm test)
+	bash scripts/test.sh
+
+build:                ## compile protobufs and TypeScript into dist/
+	bash scripts/ensure-deps.sh node
+	npm run --silent build
+
+proto:                ## regenerate the protobuf code from proto/herald/v1
+	bash scripts/ensure-deps.sh node
+	node scripts/build-proto.js --force
+
+bench:                ## the benchmark (loadtest/)
+	@echo "make bench: the benchmark is not built yet (see the load-testing issue)"; exit 1
+
+cluster:              ## a local cluster to try
+	@echo "make cluster: cluster mode is not built yet"; exit 1
+
+clean:
+	rm -rf dist services/core/src/generated

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs what Herald's build and tests need on a fresh machine; does nothing when all is
+# there. Usage: scripts/ensure-deps.sh [node] [nats] [chromium] [postgres]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+wanted=("$@")
+need() { [ ${#wanted[@]} -eq 0 ] || [[ " ${wanted[*]} " == *" $1 "* ]]; }
+
+apt_install() {
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "ensure-deps: apt-get install -y $*" >&2
+  $sudo apt-get update -qq >/dev/null 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+
+if need node; then
+  if [ ! -d node_modules ] || [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "ensure-deps: npm ci" >&2
+    npm ci --no-audit --no-fund --loglevel=error >&2
+  fi
+fi
+
+if need nats; then
+  if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ] && [ ! -x /usr/bin/nats-server ]; then
+    apt_install nats-server
+  fi
+fi
+
+if need chromium; then
+  if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
+fi
+
+if need postgres; then
+  if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    apt_install postgresql
+  fi
+fi

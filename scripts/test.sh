@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `npm test`: the whole test suite, from a fresh clone. Installs what the tests need
+# (npm packages, nats-server, chromium, PostgreSQL), builds, then runs every *.test.ts
+# (compiled) with Node's test runner. Pass file filters to run a subset:
+#   npm test -- embedded      runs tests whose path contains "embedded"
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-deps.sh
+npm run --silent build
+
+# Compiled tests whose source still exists (dist/ may hold files of deleted tests).
+mapfile -t files < <(find dist -name '*.test.js' -not -path '*/node_modules/*' | sort | while read -r f; do
+  src="${f#dist/}"; [ -f "${src%.js}.ts" ] && echo "$f"; done)
+if [ $# -gt 0 ]; then
+  filtered=()
+  for f in "${files[@]}"; do
+    for pattern in "$@"; do [[ "$f" == *"$pattern"* ]] && filtered+=("$f") && break; done
+  done
+  files=("${filtered[@]}")
+fi
+[ ${#files[@]} -gt 0 ] || { echo "no test files match: $*" >&2; exit 1; }
+
+exec node --enable-source-maps --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=120000 "${files[@]}"

@@ -1,0 +1,66 @@
+/**
+ * The Pusher HTTP API. It only publishes and asks presence; it holds no sockets and no
+ * state, so any number of api processes can run side by side.
+ */
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { AppRegistry } from '../../core/src/apps/app-registry';
+import type { Bus } from '../../core/src/bus/bus';
+import type { Clock } from '../../core/src/clock';
+import type { Logger } from '../../core/src/logging/logger';
+import { ChannelInfoClient } from './channel-info-client';
+import { EventPublisher } from './event-publisher';
+import { HttpError } from './http-error';
+import { authenticate } from './request-auth';
+import { channelRoutes } from './routes/channels';
+import { eventRoutes } from './routes/events';
+
+export interface ApiOptions {
+  readonly apps: AppRegistry;
+  readonly bus: Bus;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly maxSkewSeconds: number;
+  /** How long to wait for the bus (publish confirmation, presence queries). */
+  readonly busTimeoutMs: number;
+}
+
+/** The largest request body any app may send: a full batch of maximum-size events, escaped. */
+export function apiBodyLimit(apps: AppRegistry): number {
+  const largest = Math.max(...apps.all().map((a) => a.limits.maxEventPayloadBytes * a.limits.maxEventsPerBatch));
+  return Math.max(1024 * 1024, largest * 4);
+}
+
+export async function registerApi(fastify: FastifyInstance, options: ApiOptions): Promise<void> {
+  const publisher = new EventPublisher(options.bus, options.clock, options.busTimeoutMs);
+  const channelInfo = new ChannelInfoClient(options.bus, options.busTimeoutMs);
+
+  await fastify.register(async (api) => {
+    // Keep the body as received: body_md5 and the signature are computed over those bytes.
+    api.removeAllContentTypeParsers();
+    api.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
+      const text = body as string;
+      request.rawBody = text;
+      if (text.length === 0) return done(null, undefined);
+      try {
+        done(null, JSON.parse(text));
+      } catch {
+        done(HttpError.badRequest('The request body is not valid JSON'), undefined);
+      }
+    });
+
+    api.addHook('preHandler', async (request) => {
+      request.herald = { app: authenticate(request, options.apps, options.clock, options.maxSkewSeconds) };
+    });
+
+    api.setErrorHandler((error: FastifyError | HttpError, request, reply) => {
+      if (error instanceof HttpError) return reply.code(error.status).send({ error: error.message });
+      const status = error.statusCode ?? 500;
+      if (status >= 500) options.logger.error({ err: error, url: request.url }, 'api request failed');
+      const message = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' ? 'Request body too large' : status >= 500 ? 'Internal server error' : error.message;
+      return reply.code(status).send({ error: message });
+    });
+
+    await api.register(eventRoutes, { publisher, channelInfo });
+    await api.register(channelRoutes, { channelInfo });
+  });
+}

@@ -1,0 +1,35 @@
+/**
+ * Asks the presence service (any replica, over the bus) for channel attributes. The api
+ * keeps no state of its own; when presence cannot answer, the request fails with 503.
+ */
+import type { Bus } from '../../core/src/bus/bus';
+import { subjects } from '../../core/src/bus/subjects';
+import { ChannelQuery, type ChannelQueryMessage, ChannelQueryReply, type Decoded, type ChannelInfoMessage } from '../../core/src/codec/messages';
+import { HttpError } from './http-error';
+
+export type ChannelInfo = Decoded<ChannelInfoMessage>;
+
+export class ChannelInfoClient {
+  constructor(
+    private readonly bus: Bus,
+    private readonly timeoutMs: number,
+  ) {}
+
+  async query(query: ChannelQueryMessage): Promise<ChannelInfo[]> {
+    if (!this.bus.isConnected()) throw new HttpError(503, 'Channel information is unavailable: not connected to the bus');
+    try {
+      const reply = ChannelQueryReply.decode(await this.bus.request(subjects.presenceQuery, ChannelQuery.encode(query), this.timeoutMs));
+      if (reply.error) throw new HttpError(500, reply.error);
+      return reply.channels;
+    } catch (err) {
+      if (err instanceof HttpError) throw err;
+      throw new HttpError(503, `Channel information is unavailable: ${(err as Error).message}`);
+    }
+  }
+
+  /** Attributes of named channels, keyed by name. */
+  async channels(appId: string, names: readonly string[], withUsers = false): Promise<Map<string, ChannelInfo>> {
+    const infos = await this.query({ appId, channels: [...names], withUsers });
+    return new Map(infos.map((i) => [i.channel, i]));
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * The Bus over NATS core (the `nats` client). Reconnects forever with jitter; subscriptions
+ * are re-created by the client after a reconnect; publishes made while disconnected wait in
+ * the client's reconnect buffer — callers that must know an event reached the server
+ * (the api) call `flush`, which needs a round trip to the server.
+ */
+import { connect, type NatsConnection, type Subscription, ErrorCode, type NatsError } from 'nats';
+import {
+  type Bus,
+  BusClosedError,
+  type BusHandler,
+  BusNoRespondersError,
+  type BusStatus,
+  type BusSubscription,
+  BusTimeoutError,
+  type SubscribeOptions,
+} from './bus';
+import { type HandlerErrorReporter, reportToStderr } from './handler-errors';
+
+export interface NatsBusOptions {
+  readonly servers: readonly string[];
+  /** Shown in the NATS server's connection list (`/connz`). */
+  readonly name: string;
+  readonly onHandlerError?: HandlerErrorReporter;
+  /** Wait between reconnect attempts (ms). */
+  readonly reconnectTimeWaitMs?: number;
+}
+
+export class NatsBus implements Bus {
+  private connected = true;
+  private closed = false;
+  private readonly statusListeners = new Set<(s: BusStatus) => void>();
+
+  private constructor(
+    private readonly nc: NatsConnection,
+    private readonly onHandlerError: HandlerErrorReporter,
+  ) {
+    void this.watchStatus();
+  }
+
+  /** Connects, retrying until a server answers (services may start before NATS). */
+  static async connect(options: NatsBusOptions): Promise<NatsBus> {
+    const nc = await connect({
+      servers: [...options.servers],
+      name: options.name,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: options.reconnectTimeWaitMs ?? 250,
+      reconnectJitter: 100,
+      pingInterval: 5_000,
+      maxPingOut: 2,
+      noEcho: false,
+    });
+    return new NatsBus(nc, options.onHandlerError ?? reportToStderr);
+  }
+
+  /** The URL of the server this client is attached to right now. */
+  connectedServer(): string {
+    return this.nc.getServer();
+  }
+
+  publish(subject: string, data: Uint8Array): void {
+    if (this.closed) throw new BusClosedError();
+    this.nc.publish(subject, data);
+  }
+
+  subscribe(subject: string, handler: BusHandler, options: SubscribeOptions = {}): BusSubscription {
+    if (this.closed) throw new BusClosedError();
+    const sub: Subscription = this.nc.subscribe(subject, {
+      queue: options.queue,
+      callback: (err, msg) => {
+        if (err) {
+          this.onHandlerError(err, subject);
+          return;
+        }
+        try {
+          handler({
+            subject: msg.subject,
+            data: msg.data,
+            expectsReply: Boolean(msg.reply),
+            respond: (reply) => {
+              if (msg.reply && !this.closed) msg.respond(reply);
+            },
+          });
+        } catch (handlerErr) {
+          this.onHandlerError(handlerErr, subject);
+        }
+      },
+    });
+    return { unsubscribe: () => sub.unsubscribe() };
+  }
+
+  async request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    if (this.closed) throw new BusClosedError();
+    try {
+      const reply = await this.nc.request(subject, data, { timeout: timeoutMs, noMux: false });
+      return reply.data;
+    } catch (err) {
+      const code = (err as NatsError).code;
+      if (code === ErrorCode.NoResponders) throw new BusNoRespondersError(subject);
+      if (code === ErrorCode.Timeout) throw new BusTimeoutError(`request to ${subject}`, timeoutMs);
+      throw err;
+    }
+  }
+
+  async flush(timeoutMs: number): Promise<void> {
+    if (this.closed) throw new BusClosedError();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new BusTimeoutError('flush', timeoutMs)), timeoutMs);
+    });
+    try {
+      await Promise.race([this.nc.flush(), timeout]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  isConnected(): boolean {
+    return this.connected && !this.closed;
+  }
+
+  onStatus(listener: (status: BusStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.nc.drain();
+    } catch {
+      await this.nc.close();
+    }
+  }
+
+  private emit(status: BusStatus): void {
+    for (const listener of this.statusListeners) listener(status);
+  }
+
+  private async watchStatus(): Promise<void> {
+    void this.nc.closed().then(() => {
+      this.connected = false;
+      this.emit('closed');
+    });
+    for await (const status of this.nc.status()) {
+      if (status.type === 'disconnect') {
+        this.connected = false;
+        this.emit('disconnected');
+      } else if (status.type === 'reconnect') {
+        this.connected = true;
+        this.emit('reconnected');
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The environment variables Herald reads, each mapped to one setting. Any other `HERALD_*`
+ * variable is an error, so a typo is reported instead of silently ignored.
+ */
+import type { ServerConfig } from './server-schema';
+
+type Parser = 'string' | 'int' | 'list';
+
+export const SERVER_ENV_VARS: Readonly<Record<string, readonly [keyof ServerConfig, Parser]>> = {
+  HERALD_HOST: ['host', 'string'],
+  HERALD_PORT: ['port', 'int'],
+  HERALD_LOG_LEVEL: ['logLevel', 'string'],
+  HERALD_ACTIVITY_TIMEOUT: ['activityTimeoutSeconds', 'int'],
+  HERALD_PONG_TIMEOUT: ['pongTimeoutSeconds', 'int'],
+  HERALD_MAX_FRAME_BYTES: ['maxFrameBytes', 'int'],
+  HERALD_MAX_SOCKET_BUFFER_BYTES: ['maxSocketBufferBytes', 'int'],
+  HERALD_NATS_URL: ['natsServers', 'list'],
+  HERALD_GATEWAY_ID: ['gatewayId', 'string'],
+  HERALD_GATEWAY_WORKERS: ['gatewayWorkers', 'int'],
+  HERALD_LEASE_INTERVAL_MS: ['leaseIntervalMs', 'int'],
+  HERALD_LEASE_TTL_MS: ['leaseTtlMs', 'int'],
+  HERALD_PRESENCE_SYNC_GRACE_MS: ['presenceSyncGraceMs', 'int'],
+  HERALD_DRAIN_RATE: ['drainSocketsPerSecond', 'int'],
+  HERALD_DRAIN_TIMEOUT_MS: ['drainTimeoutMs', 'int'],
+  HERALD_API_MAX_SKEW_SECONDS: ['apiMaxSkewSeconds', 'int'],
+  HERALD_BUS_TIMEOUT_MS: ['busTimeoutMs', 'int'],
+};
+
+/** Variables about apps, read by the apps loader. */
+export const APP_ENV_VARS = ['HERALD_APPS_FILE', 'HERALD_APP_ID', 'HERALD_APP_KEY', 'HERALD_APP_SECRET'] as const;
+
+/** Variables other parts read directly (worker processes, telemetry). */
+export const OTHER_ENV_VARS = ['HERALD_WORKER_INDEX'] as const;
+
+export function parseEnvValue(parser: Parser, raw: string): unknown {
+  if (parser === 'string') return raw;
+  if (parser === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const n = Number(raw);
+  // Leave a non-number as the string so the schema reports "expected number" with the name.
+  return raw.trim() !== '' && Number.isFinite(n) ? n : raw;
+}
+
+export function envVarFor(field: string): string | undefined {
+  for (const [name, [key]] of Object.entries(SERVER_ENV_VARS)) if (key === field) return name;
+  return undefined;
+}

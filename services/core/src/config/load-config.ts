@@ -1,0 +1,88 @@
+/**
+ * Builds Herald's configuration once, at start-up, from (in rising priority) defaults,
+ * `HERALD_*` environment variables and command-line flags, then validates it. Every problem
+ * names the field and its source; unknown `HERALD_*` variables are problems too.
+ */
+import type { AppConfig } from './app-schema';
+import { ConfigError } from './config-error';
+import { APP_ENV_VARS, OTHER_ENV_VARS, SERVER_ENV_VARS, parseEnvValue } from './env-vars';
+import { defaultApp, isAppsProblem, loadAppsFile, type LoadedApps } from './load-apps';
+import { type ServerConfig, serverSchema } from './server-schema';
+
+export interface HeraldConfig {
+  readonly server: ServerConfig;
+  readonly apps: AppConfig[];
+  readonly appsSource: string;
+}
+
+/** A setting given on the command line, and the flag it came from (for messages). */
+export interface FlagValue {
+  readonly value: unknown;
+  readonly flag: string;
+}
+
+export interface ConfigInput {
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly flags?: Partial<Record<keyof ServerConfig, FlagValue>>;
+  /** --apps; wins over HERALD_APPS_FILE. */
+  readonly appsFile?: string;
+  readonly readFile?: (path: string) => string;
+}
+
+export function loadConfig(input: ConfigInput): HeraldConfig {
+  const problems: string[] = [];
+  const raw: Record<string, unknown> = {};
+  const sourceOf: Record<string, string> = {};
+  const known = new Set<string>([...Object.keys(SERVER_ENV_VARS), ...APP_ENV_VARS, ...OTHER_ENV_VARS]);
+
+  for (const [name, value] of Object.entries(input.env)) {
+    if (!name.startsWith('HERALD_') || value === undefined) continue;
+    if (!known.has(name)) {
+      problems.push(`${name}: unknown setting (known: ${[...known].sort().join(', ')})`);
+      continue;
+    }
+    const mapping = SERVER_ENV_VARS[name];
+    if (!mapping) continue;
+    const [field, parser] = mapping;
+    raw[field] = parseEnvValue(parser, value);
+    sourceOf[field] = name;
+  }
+  for (const [field, given] of Object.entries(input.flags ?? {})) {
+    if (!given || given.value === undefined) continue;
+    raw[field] = given.value;
+    sourceOf[field] = given.flag;
+  }
+
+  const parsed = serverSchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = String(issue.path[0] ?? '');
+      problems.push(`${sourceOf[field] ?? field}: ${issue.message}`);
+    }
+  }
+  const server = parsed.success ? parsed.data : undefined;
+  if (server && server.leaseTtlMs <= server.leaseIntervalMs) {
+    problems.push(
+      `${sourceOf.leaseTtlMs ?? 'leaseTtlMs'}: the lease TTL (${server.leaseTtlMs} ms) must be longer than the renewal interval (${server.leaseIntervalMs} ms)`,
+    );
+  }
+
+  let apps: LoadedApps | undefined;
+  const appsFile = input.appsFile ?? input.env.HERALD_APPS_FILE;
+  try {
+    if (appsFile) {
+      for (const name of ['HERALD_APP_ID', 'HERALD_APP_KEY', 'HERALD_APP_SECRET']) {
+        if (input.env[name] !== undefined) problems.push(`${name}: not used when an apps file is given (${appsFile}); set the app there`);
+      }
+      apps = loadAppsFile(appsFile, input.readFile);
+    } else {
+      apps = defaultApp(input.env);
+    }
+  } catch (err) {
+    if (!isAppsProblem(err)) throw err;
+    problems.push(...err.problems);
+  }
+
+  if (problems.length > 0 || !server || !apps) throw new ConfigError(problems);
+  return { server, apps: apps.apps, appsSource: apps.source };
+}

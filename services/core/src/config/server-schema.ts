@@ -1,0 +1,33 @@
+/** The schema of Herald's process-level settings (everything except the apps). */
+import { z } from 'zod';
+
+const port = z.number().int().min(0).max(65535);
+
+export const serverSchema = z.strictObject({
+  host: z.string().min(1).default('0.0.0.0'),
+  port: port.default(6001),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seconds sent to clients in connection_established; they ping after this much silence. */
+  activityTimeoutSeconds: z.number().int().min(1).max(3600).default(120),
+  /** After pinging a silent client, how long to wait for any frame before closing with 4201. */
+  pongTimeoutSeconds: z.number().int().min(1).max(600).default(30),
+  /** Largest WebSocket frame accepted from a client; a larger one closes that socket (1009). */
+  maxFrameBytes: z.number().int().min(1024).default(64 * 1024),
+  /** A socket whose unsent bytes pass this is closed with 4100 instead of buffering without bound. */
+  maxSocketBufferBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  /** NATS servers; empty = embedded in-process bus. */
+  natsServers: z.array(z.string().regex(/^(nats|tls|ws|wss):\/\//, 'must be a nats:// URL')).default([]),
+  gatewayId: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  gatewayWorkers: z.number().int().min(1).max(256).optional(),
+  leaseIntervalMs: z.number().int().min(100).default(5000),
+  leaseTtlMs: z.number().int().min(300).default(15000),
+  /** How long a starting presence replica gathers gateway state before answering. */
+  presenceSyncGraceMs: z.number().int().min(0).default(1500),
+  drainSocketsPerSecond: z.number().int().min(1).default(500),
+  drainTimeoutMs: z.number().int().min(0).default(30000),
+  apiMaxSkewSeconds: z.number().int().min(1).default(600),
+  /** How long the api waits for the bus to confirm a publish before answering 503. */
+  busTimeoutMs: z.number().int().min(10).default(2000),
+});
+
+export type ServerConfig = z.infer<typeof serverSchema>;

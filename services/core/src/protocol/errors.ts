@@ -1,0 +1,54 @@
+/**
+ * Every Pusher protocol error Herald sends, in one place, as values.
+ *
+ * Codes 4000–4299 close the connection and the close code is the same number, so clients
+ * apply Pusher's reconnect rules: 4000–4099 do not reconnect unchanged, 4100–4199 back off
+ * first, 4200–4299 reconnect at once. Codes 4300+ and `null` are reported with
+ * `pusher:error` and the connection stays open.
+ */
+export interface PusherErrorSpec {
+  readonly code: number | null;
+  readonly message: string;
+}
+
+export const PusherErrors = {
+  sslOnly: { code: 4000, message: 'Application only accepts SSL connections, reconnect using wss://' },
+  appNotFound: { code: 4001, message: 'Application does not exist' },
+  appDisabled: { code: 4003, message: 'Application disabled' },
+  overConnectionQuota: { code: 4004, message: 'Application is over connection quota' },
+  pathNotFound: { code: 4005, message: 'Path not found' },
+  invalidVersion: { code: 4006, message: 'Invalid version string format' },
+  unsupportedProtocol: { code: 4007, message: 'Unsupported protocol version' },
+  noProtocolVersion: { code: 4008, message: 'No protocol version supplied' },
+  unauthorized: { code: 4009, message: 'Connection is unauthorized' },
+  overCapacity: { code: 4100, message: 'Over capacity' },
+  slowConsumer: { code: 4100, message: 'Connection closed: the client is not reading its messages fast enough' },
+  reconnect: { code: 4200, message: 'Generic reconnect immediately' },
+  serverShuttingDown: { code: 4200, message: 'Server is shutting down, reconnect to another node' },
+  pongNotReceived: { code: 4201, message: 'Pong reply not received' },
+  inactive: { code: 4202, message: 'Closed after inactivity' },
+  clientEventRateLimit: { code: 4301, message: 'Client event rejected due to rate limit' },
+} as const satisfies Record<string, PusherErrorSpec>;
+
+/** Whether an error with this code ends the connection (close code = error code). */
+export function closesConnection(code: number | null): code is number {
+  return code !== null && code >= 4000 && code < 4300;
+}
+
+/**
+ * A protocol error raised while handling one client frame. `code: null` is Pusher's way
+ * of reporting a problem with a frame (bad JSON, unknown event) without a numbered code.
+ */
+export class ProtocolError extends Error {
+  readonly code: number | null;
+
+  constructor(spec: PusherErrorSpec, detail?: string) {
+    super(detail ? `${spec.message}: ${detail}` : spec.message);
+    this.name = 'ProtocolError';
+    this.code = spec.code;
+  }
+
+  static invalidFrame(message: string): ProtocolError {
+    return new ProtocolError({ code: null, message });
+  }
+}

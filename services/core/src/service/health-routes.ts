@@ -1,0 +1,34 @@
+/**
+ * `/healthz` (the process is up), `/readyz` (it should get traffic: bus connected, accepting)
+ * and `/metrics` (Prometheus text), the same for every service.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
+
+export interface ReadinessCheck {
+  /** A short name shown in /readyz, e.g. "bus" or "gateway". */
+  readonly name: string;
+  /** null when ready, otherwise why not. */
+  check(): string | null;
+}
+
+export function registerHealthRoutes(app: FastifyInstance, checks: readonly ReadinessCheck[], metrics: Registry): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const problems: Record<string, string> = {};
+    for (const c of checks) {
+      const problem = c.check();
+      if (problem) problems[c.name] = problem;
+    }
+    if (Object.keys(problems).length > 0) return reply.code(503).send({ status: 'unavailable', problems });
+    return { status: 'ready' };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    reply.header('content-type', metrics.contentType);
+    return metrics.metrics();
+  });
+}
+
+export function busReadiness(bus: { isConnected(): boolean }): ReadinessCheck {
+  return { name: 'bus', check: () => (bus.isConnected() ? null : 'not connected to the bus') };
+}

@@ -1,0 +1,9 @@
+/** A Prometheus registry per process (not prom-client's global one), passed to each service. */
+import { Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetricsRegistry(labels: Record<string, string> = {}): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(labels);
+  collectDefaultMetrics({ register: registry });
+  return registry;
+}

@@ -1,0 +1,49 @@
+/**
+ * Finds sockets that have gone quiet. One sweep over all connections every few seconds —
+ * no per-socket timers. A socket silent for `activityTimeout` gets a WebSocket ping (every
+ * client library answers those); if nothing at all arrives within `pongTimeout` it is
+ * closed with 4201.
+ */
+import type { Clock } from '../../core/src/clock';
+import { PusherErrors } from '../../core/src/protocol/errors';
+import type { Connection } from './connection';
+
+export class ActivityMonitor {
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly connections: () => Iterable<Connection>,
+    private readonly clock: Clock,
+    private readonly activityTimeoutMs: number,
+    private readonly pongTimeoutMs: number,
+  ) {}
+
+  start(): void {
+    const every = Math.max(250, Math.min(5000, Math.floor(Math.min(this.activityTimeoutMs, this.pongTimeoutMs) / 4)));
+    this.timer = setInterval(() => this.sweep(), every);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  sweep(): void {
+    const now = this.clock.now();
+    for (const connection of this.connections()) {
+      if (connection.closed) continue;
+      if (connection.pingSentAt > 0) {
+        if (connection.lastActivityAt < connection.pingSentAt && now - connection.pingSentAt >= this.pongTimeoutMs) {
+          connection.fail(PusherErrors.pongNotReceived);
+        } else if (connection.lastActivityAt >= connection.pingSentAt) {
+          connection.pingSentAt = 0;
+        }
+        continue;
+      }
+      if (now - connection.lastActivityAt >= this.activityTimeoutMs) {
+        connection.pingSentAt = now;
+        connection.socket.ping();
+      }
+    }
+  }
+}

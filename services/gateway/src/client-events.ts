@@ -1,0 +1,78 @@
+/**
+ * Client events (`client-*`): only on private and presence channels (never encrypted), only
+ * by sockets subscribed to the channel, only when the app enables them, at most N per
+ * second per connection (4301 beyond). They go out on the bus like any other event, with
+ * the sender excluded, and carry `user_id` on presence channels, as Pusher sends them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bus } from '../../core/src/bus/bus';
+import { subjects } from '../../core/src/bus/subjects';
+import type { Clock } from '../../core/src/clock';
+import { encodeEvent } from '../../core/src/codec/event-codec';
+import { classifyChannel } from '../../core/src/protocol/channel-names';
+import { PusherErrors, ProtocolError } from '../../core/src/protocol/errors';
+import type { ClientFrame } from '../../core/src/protocol/frames';
+import type { Connection } from './connection';
+
+export interface ClientEventsOptions {
+  readonly bus: Bus;
+  readonly clock: Clock;
+  /** Hears about every accepted client event (webhooks). */
+  readonly onClientEvent?: (connection: Connection, channel: string, event: string, data: string, userId?: string) => void;
+}
+
+export class ClientEvents {
+  constructor(private readonly options: ClientEventsOptions) {}
+
+  handle(connection: Connection, frame: ClientFrame): void {
+    const { app } = connection;
+    const channel = frame.channel;
+    if (!app.clientEvents) {
+      throw ProtocolError.invalidFrame('To send client events, you must enable this feature for the app (clientEvents: true)');
+    }
+    if (typeof channel !== 'string') throw ProtocolError.invalidFrame(`Client event ${frame.event} needs a "channel"`);
+    if (frame.event.length > app.limits.maxEventNameLength) {
+      throw ProtocolError.invalidFrame(`Event name too long: ${frame.event.length} characters, the limit is ${app.limits.maxEventNameLength}`);
+    }
+    const kind = classifyChannel(channel);
+    if (kind.type !== 'private' && kind.type !== 'presence') {
+      throw ProtocolError.invalidFrame(`Client events are only allowed on private and presence channels, not on ${channel}`);
+    }
+    const subscription = connection.subscriptions.get(channel);
+    if (!subscription?.established) throw ProtocolError.invalidFrame(`Client event rejected: not subscribed to ${channel}`);
+    if (!this.withinRate(connection)) throw new ProtocolError(PusherErrors.clientEventRateLimit);
+
+    const data = typeof frame.data === 'string' ? frame.data : JSON.stringify(frame.data ?? null);
+    const size = Buffer.byteLength(data);
+    if (size > app.limits.maxEventPayloadBytes) {
+      throw ProtocolError.invalidFrame(`Client event data is ${size} bytes; the limit is ${app.limits.maxEventPayloadBytes}`);
+    }
+    const userId = kind.type === 'presence' ? subscription.userId : undefined;
+    this.options.bus.publish(
+      subjects.channel(app.id, channel),
+      encodeEvent({
+        id: randomUUID(),
+        appId: app.id,
+        channel,
+        name: frame.event,
+        data,
+        excludeSocketId: connection.socketId,
+        publishedAtMs: this.options.clock.now(),
+        userId: userId ?? '',
+      }),
+    );
+    this.options.onClientEvent?.(connection, channel, frame.event, data, userId);
+  }
+
+  /** A fixed one-second window per connection: cheap, and what "N per second" means to users. */
+  private withinRate(connection: Connection): boolean {
+    const now = this.options.clock.now();
+    if (now - connection.clientEventWindowStart >= 1000) {
+      connection.clientEventWindowStart = now;
+      connection.clientEventCount = 0;
+    }
+    if (connection.clientEventCount >= connection.app.limits.clientEventsPerSecond) return false;
+    connection.clientEventCount += 1;
+    return true;
+  }
+}

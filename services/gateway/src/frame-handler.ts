@@ -1,0 +1,59 @@
+/** Dispatches one client frame to what handles it; errors become `pusher:error` on that socket only. */
+import type { Logger } from '../../core/src/logging/logger';
+import { isClientEventName } from '../../core/src/protocol/event-names';
+import { ProtocolError } from '../../core/src/protocol/errors';
+import { frameDataObject, parseClientFrame, pongFrame } from '../../core/src/protocol/frames';
+import type { ClientEvents } from './client-events';
+import type { Connection } from './connection';
+import type { Subscriptions } from './subscriptions';
+
+export class FrameHandler {
+  constructor(
+    private readonly subscriptions: Subscriptions,
+    private readonly clientEvents: ClientEvents,
+    private readonly logger: Logger,
+    private readonly onError: (connection: Connection, code: number | null) => void,
+  ) {}
+
+  handle(connection: Connection, text: string): void {
+    try {
+      const frame = parseClientFrame(text);
+      switch (frame.event) {
+        case 'pusher:ping':
+          connection.send(pongFrame());
+          return;
+        case 'pusher:pong':
+          return;
+        case 'pusher:subscribe':
+          this.subscriptions.subscribe(connection, frameDataObject(frame)).catch((err: unknown) => this.report(connection, err));
+          return;
+        case 'pusher:unsubscribe': {
+          const channel = frameDataObject(frame).channel;
+          if (typeof channel !== 'string') throw ProtocolError.invalidFrame('pusher:unsubscribe needs data.channel');
+          this.subscriptions.unsubscribe(connection, channel);
+          return;
+        }
+        default:
+          if (isClientEventName(frame.event)) {
+            this.clientEvents.handle(connection, frame);
+            return;
+          }
+          throw ProtocolError.invalidFrame(`Unsupported event ${JSON.stringify(frame.event.slice(0, 200))}`);
+      }
+    } catch (err) {
+      this.report(connection, err);
+    }
+  }
+
+  private report(connection: Connection, err: unknown): void {
+    if (err instanceof ProtocolError) {
+      this.onError(connection, err.code);
+      connection.fail({ code: err.code, message: err.message });
+      return;
+    }
+    // A bug, not the client's fault: tell the client, keep the process and the socket up.
+    this.logger.error({ err, socketId: connection.socketId }, 'error while handling a client frame');
+    this.onError(connection, null);
+    connection.fail({ code: null, message: 'Internal server error' });
+  }
+}

@@ -1,0 +1,215 @@
+/**
+ * The WebSocket edge: accepts Pusher connections on `/app/:key`, wires each socket to the
+ * subscription, client-event and fan-out machinery, reports to presence, and drains on
+ * shutdown. Holds nothing that must survive it.
+ */
+import websocket from '@fastify/websocket';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Registry } from 'prom-client';
+import type { WebSocket } from 'ws';
+import type { AppRegistry } from '../../core/src/apps/app-registry';
+import type { Bus } from '../../core/src/bus/bus';
+import type { Clock } from '../../core/src/clock';
+import type { ServerConfig } from '../../core/src/config/server-schema';
+import type { Logger } from '../../core/src/logging/logger';
+import { PusherErrors } from '../../core/src/protocol/errors';
+import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/frames';
+import type { ReadinessCheck } from '../../core/src/service/health-routes';
+import { ActivityMonitor } from './activity-monitor';
+import { ChannelRegistry } from './channel-registry';
+import { ClientEvents } from './client-events';
+import { Connection } from './connection';
+import { fanOut } from './fanout';
+import { FrameHandler } from './frame-handler';
+import { GatewayMetrics } from './gateway-metrics';
+import { checkHandshake } from './handshake';
+import { PresenceLink } from './presence-link';
+import { ReplicatedEventFilter } from './replicated-event-filter';
+import { SocketIdGenerator } from './socket-id';
+import { Subscriptions } from './subscriptions';
+
+export type GatewayConfig = Pick<
+  ServerConfig,
+  | 'activityTimeoutSeconds'
+  | 'pongTimeoutSeconds'
+  | 'maxFrameBytes'
+  | 'maxSocketBufferBytes'
+  | 'leaseIntervalMs'
+  | 'leaseTtlMs'
+  | 'busTimeoutMs'
+  | 'drainSocketsPerSecond'
+  | 'drainTimeoutMs'
+>;
+
+export interface GatewayOptions {
+  readonly config: GatewayConfig;
+  readonly apps: AppRegistry;
+  readonly bus: Bus;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly gatewayId: string;
+  readonly metrics: Registry;
+}
+
+export class Gateway {
+  readonly presence: PresenceLink;
+  private readonly registry: ChannelRegistry;
+  private readonly subscriptions: Subscriptions;
+  private readonly frames: FrameHandler;
+  private readonly activity: ActivityMonitor;
+  private readonly metrics: GatewayMetrics;
+  private readonly socketIds = new SocketIdGenerator();
+  private readonly replicated: ReplicatedEventFilter;
+  private readonly connections = new Set<Connection>();
+  private readonly connectionsPerApp = new Map<string, number>();
+  private accepting = true;
+
+  constructor(private readonly options: GatewayOptions) {
+    const { bus, logger, clock, config, gatewayId } = options;
+    this.metrics = new GatewayMetrics(options.metrics);
+    this.replicated = new ReplicatedEventFilter(clock);
+    this.presence = new PresenceLink({
+      bus,
+      gatewayId,
+      logger,
+      leaseIntervalMs: config.leaseIntervalMs,
+      leaseTtlMs: config.leaseTtlMs,
+      requestTimeoutMs: config.busTimeoutMs,
+    });
+    this.registry = new ChannelRegistry({
+      bus,
+      logger,
+      interestTimeoutMs: config.busTimeoutMs,
+      onMessage: (channel, data) => {
+        try {
+          this.metrics.messagesDelivered.inc(fanOut(channel, data, this.replicated));
+        } catch (err) {
+          logger.error({ err, channel: channel.name }, 'could not deliver a bus message');
+        }
+      },
+      onCountChange: (appId, channel, count) => this.presence.reportCount(appId, channel, count),
+    });
+    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger });
+    const clientEvents = new ClientEvents({ bus, clock });
+    this.frames = new FrameHandler(this.subscriptions, clientEvents, logger, (_c, code) =>
+      this.metrics.protocolErrors.inc({ code: code === null ? 'none' : String(code) }),
+    );
+    this.activity = new ActivityMonitor(
+      () => this.connections,
+      clock,
+      config.activityTimeoutSeconds * 1000,
+      config.pongTimeoutSeconds * 1000,
+    );
+  }
+
+  /** Adds the WebSocket routes to a fastify instance (shared with the api in embedded mode). */
+  async register(app: FastifyInstance): Promise<void> {
+    await app.register(websocket, {
+      options: { maxPayload: this.options.config.maxFrameBytes, perMessageDeflate: false, clientTracking: false },
+      // Shutdown is ours (paced drain), not the plugin's close-everything-at-once.
+      preClose: () => {},
+    });
+    app.get('/app/:key', { websocket: true }, (socket, request) => this.accept(socket, request));
+  }
+
+  start(): void {
+    this.presence.start();
+    this.activity.start();
+  }
+
+  readiness(): ReadinessCheck {
+    return { name: 'gateway', check: () => (this.accepting ? null : 'draining: not accepting connections') };
+  }
+
+  connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Graceful shutdown: stop accepting, tell clients to reconnect elsewhere (4200) at a
+   * bounded pace so they do not all come back in the same instant, then release the lease
+   * so presence moves their members at once instead of waiting for the TTL.
+   */
+  async drain(): Promise<void> {
+    this.accepting = false;
+    const { drainSocketsPerSecond, drainTimeoutMs } = this.options.config;
+    const started = this.options.clock.now();
+    const batch = Math.max(1, Math.ceil(drainSocketsPerSecond / 20));
+    const pending = [...this.connections];
+    while (pending.length > 0) {
+      const overdue = this.options.clock.now() - started >= drainTimeoutMs;
+      for (const connection of pending.splice(0, overdue ? pending.length : batch)) {
+        connection.fail(PusherErrors.serverShuttingDown);
+      }
+      if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    this.presence.release();
+  }
+
+  async stop(): Promise<void> {
+    this.accepting = false;
+    this.activity.stop();
+    for (const connection of this.connections) connection.fail(PusherErrors.serverShuttingDown);
+    this.presence.release();
+    this.presence.stop();
+  }
+
+  private accept(socket: WebSocket, request: FastifyRequest): void {
+    const { key } = request.params as { key: string };
+    const reject = (code: number, message: string) => {
+      socket.send(errorFrame(code, message));
+      socket.close(code, message);
+    };
+    if (!this.accepting) return reject(PusherErrors.serverShuttingDown.code, PusherErrors.serverShuttingDown.message);
+    const handshake = checkHandshake(this.options.apps, key, request.query as Record<string, unknown>);
+    if (!handshake.ok) {
+      const message = handshake.detail ? `${handshake.error.message}: ${handshake.detail}` : handshake.error.message;
+      return reject(handshake.error.code as number, message);
+    }
+    const { app } = handshake;
+    const appConnections = this.connectionsPerApp.get(app.id) ?? 0;
+    if (app.limits.maxConnections > 0 && appConnections >= app.limits.maxConnections) {
+      return reject(PusherErrors.overConnectionQuota.code, PusherErrors.overConnectionQuota.message);
+    }
+
+    const { config, clock } = this.options;
+    const connection = new Connection(socket, app, this.socketIds.next(), clock.now(), config.maxSocketBufferBytes, (slow) => {
+      this.metrics.slowConsumers.inc();
+      slow.closed = true;
+      slow.socket.terminate();
+    });
+    this.connections.add(connection);
+    this.connectionsPerApp.set(app.id, appConnections + 1);
+    this.presence.reportConnections(app.id, appConnections + 1);
+    this.metrics.connections.inc();
+    this.metrics.connectionsOpened.inc();
+
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      connection.lastActivityAt = clock.now();
+      this.metrics.framesReceived.inc();
+      if (isBinary) {
+        connection.fail({ code: null, message: 'Binary frames are not supported; send UTF-8 JSON text' });
+        return;
+      }
+      this.frames.handle(connection, data.toString('utf8'));
+    });
+    socket.on('pong', () => {
+      connection.lastActivityAt = clock.now();
+    });
+    socket.on('error', (err) => this.options.logger.debug({ err, socketId: connection.socketId }, 'socket error'));
+    socket.on('close', () => this.closed(connection));
+
+    connection.send(connectionEstablishedFrame(connection.socketId, config.activityTimeoutSeconds));
+  }
+
+  private closed(connection: Connection): void {
+    if (!this.connections.delete(connection)) return;
+    connection.closed = true;
+    this.subscriptions.leaveAll(connection);
+    const remaining = (this.connectionsPerApp.get(connection.app.id) ?? 1) - 1;
+    if (remaining > 0) this.connectionsPerApp.set(connection.app.id, remaining);
+    else this.connectionsPerApp.delete(connection.app.id);
+    this.presence.reportConnections(connection.app.id, remaining);
+    this.metrics.connections.dec();
+  }
+}
