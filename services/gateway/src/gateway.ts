@@ -109,7 +109,14 @@ export class Gateway {
       // Shutdown is ours (paced drain), not the plugin's close-everything-at-once.
       preClose: () => {},
     });
-    app.get('/app/:key', { websocket: true }, (socket, request) => this.accept(socket, request));
+    await app.register(async (scope) => {
+      // While draining, refuse the upgrade itself (HTTP 503): clients back off and a load
+      // balancer, seeing /readyz fail, sends them to another gateway.
+      scope.addHook('preValidation', async (_request, reply) => {
+        if (!this.accepting) await reply.code(503).send({ error: 'gateway is draining' });
+      });
+      scope.get('/app/:key', { websocket: true }, (socket, request) => this.accept(socket, request));
+    });
   }
 
   start(): void {

@@ -4,8 +4,10 @@ import { ConfigError } from '../../core/src/config/config-error';
 import { type HeraldConfig, loadConfig } from '../../core/src/config/load-config';
 import { createLogger, type Logger } from '../../core/src/logging/logger';
 import { startupBanner } from './banner';
-import { parseCli, USAGE } from './cli-args';
+import { type CliArgs, parseCli, USAGE } from './cli-args';
+import { runClusterNode } from './cluster-node';
 import { startEmbedded } from './embedded';
+import { runLocalCluster } from './local-cluster';
 import { onShutdownSignal } from './shutdown';
 
 async function runEmbedded(config: HeraldConfig, logger: Logger): Promise<void> {
@@ -14,21 +16,18 @@ async function runEmbedded(config: HeraldConfig, logger: Logger): Promise<void> 
   onShutdownSignal(logger, () => herald.stop());
 }
 
-async function main(): Promise<void> {
-  let args;
+function parseOrExit(): CliArgs {
   try {
-    args = parseCli(process.argv.slice(2));
+    return parseCli(process.argv.slice(2));
   } catch (err) {
     process.stderr.write(`herald: ${(err as Error).message}\n`);
     process.exit(2);
   }
-  if (args.help) {
-    process.stdout.write(USAGE);
-    return;
-  }
-  let config: HeraldConfig;
+}
+
+function configOrExit(args: CliArgs): HeraldConfig {
   try {
-    config = loadConfig({ env: process.env, ...args.configInput });
+    return loadConfig({ env: process.env, ...args.configInput });
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`herald: ${err.message}\n`);
@@ -36,17 +35,27 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+}
+
+async function main(): Promise<void> {
+  const args = parseOrExit();
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  const config = configOrExit(args);
   const logger = createLogger({ level: config.server.logLevel, name: 'herald' });
   switch (args.command) {
     case 'embedded':
       return runEmbedded(config, logger);
+    case 'cluster':
+      return runLocalCluster(config, logger, args.configInput.appsFile ?? process.env.HERALD_APPS_FILE);
     default:
-      process.stderr.write(`herald: the ${args.command} command needs cluster mode, which is not built yet\n`);
-      process.exit(2);
+      return runClusterNode(args.command, config, logger);
   }
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`herald: ${(err as Error)?.stack ?? String(err)}\n`);
+  process.stderr.write(`herald: ${(err as Error)?.message ?? String(err)}\n`);
   process.exit(1);
 });

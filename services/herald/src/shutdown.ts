@@ -1,4 +1,5 @@
 /** SIGINT/SIGTERM run one ordered shutdown and exit 0; a second signal exits at once. */
+import cluster from 'node:cluster';
 import type { Logger } from '../../core/src/logging/logger';
 
 export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>): void {
@@ -21,6 +22,11 @@ export function onShutdownSignal(logger: Logger, shutdown: () => Promise<void>):
       },
     );
   };
-  process.on('SIGINT', handle);
   process.on('SIGTERM', handle);
+  if (cluster.isWorker) {
+    // Ctrl-C reaches the whole process group; the primary turns it into one SIGTERM per worker.
+    process.on('SIGINT', () => undefined);
+  } else {
+    process.on('SIGINT', handle);
+  }
 }

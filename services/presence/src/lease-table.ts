@@ -18,6 +18,11 @@ export class LeaseTable {
     this.expiries.delete(gatewayId);
   }
 
+  /** Gives every known gateway a fresh TTL (after this replica itself was cut off). */
+  renewAll(ttlMs: number): void {
+    for (const gatewayId of this.expiries.keys()) this.renew(gatewayId, ttlMs);
+  }
+
   /** Removes and returns the gateways whose lease has run out. */
   takeExpired(): string[] {
     const now = this.clock.now();

@@ -53,6 +53,9 @@ export class PresenceReplica {
   /** Gateways this replica declared dead; if one comes back, its return is announced. */
   private readonly expired = new Set<string>();
   private ready = false;
+  /** While this replica is cut off from the bus, silence is not evidence that a gateway died. */
+  private busDown = false;
+  private stopStatusWatch: (() => void) | undefined;
   private readyTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
 
@@ -73,6 +76,14 @@ export class PresenceReplica {
     };
     if (this.options.syncGraceMs > 0) this.readyTimer = setTimeout(becomeReady, this.options.syncGraceMs);
     else becomeReady();
+    this.stopStatusWatch = bus.onStatus((status) => {
+      if (status === 'disconnected') this.busDown = true;
+      if (status === 'reconnected') {
+        this.busDown = false;
+        this.leases.renewAll(this.options.defaultLeaseTtlMs);
+        bus.publish(subjects.gatewaySyncAll, SyncRequest.encode({ replicaId: this.options.replicaId }));
+      }
+    });
     this.expiryTimer = setInterval(() => this.expireLeases(), 250);
     this.expiryTimer.unref();
   }
@@ -80,6 +91,7 @@ export class PresenceReplica {
   stop(): void {
     clearTimeout(this.readyTimer);
     clearInterval(this.expiryTimer);
+    this.stopStatusWatch?.();
     for (const sub of this.subscriptions) sub.unsubscribe();
     this.subscriptions.length = 0;
     this.ready = false;
@@ -91,6 +103,7 @@ export class PresenceReplica {
 
   /** Checks leases now (the timer does this every 250 ms). */
   expireLeases(): void {
+    if (this.busDown) return;
     for (const gatewayId of this.leases.takeExpired()) {
       const seq = this.membership.gateway(gatewayId)?.seq ?? 0;
       const changes: MembershipChange[] = [];

@@ -5,7 +5,8 @@ const port = z.number().int().min(0).max(65535);
 
 export const serverSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),
-  port: port.default(6001),
+  /** Default depends on the command: 6001 for embedded/all/gateway, 6002 api, 6003 presence. */
+  port: port.optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds sent to clients in connection_established; they ping after this much silence. */
   activityTimeoutSeconds: z.number().int().min(1).max(3600).default(120),

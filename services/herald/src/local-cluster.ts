@@ -1,0 +1,127 @@
+/**
+ * `herald cluster` / `make cluster`: a whole cluster on this machine for trying Herald out —
+ * nats-server, two gateways, two presence replicas and the api, each its own process.
+ * Ctrl-C stops them all, gateways first (they drain), NATS last.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { HeraldConfig } from '../../core/src/config/load-config';
+import type { Logger } from '../../core/src/logging/logger';
+
+interface Member {
+  readonly name: string;
+  readonly process: ChildProcess;
+}
+
+function findNatsServer(): string {
+  for (const dir of (process.env.PATH ?? '').split(':')) {
+    if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
+  }
+  for (const candidate of ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']) {
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('nats-server not found: install it (Debian: apt-get install nats-server) or pass --nats to use a running one');
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+    if (open) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`nothing listens on port ${port} after ${timeoutMs} ms`);
+}
+
+export async function runLocalCluster(config: HeraldConfig, logger: Logger, appsFile: string | undefined): Promise<void> {
+  const members: Member[] = [];
+  const start = (name: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env) => {
+    // Own process group: Ctrl-C reaches only this process, which stops members in order.
+    const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], env, detached: true });
+    members.push({ name, process: child });
+    child.on('exit', (code, signal) => {
+      if (!stopping) logger.error({ member: name, code, signal }, 'cluster member exited');
+    });
+    return child;
+  };
+  let stopping = false;
+
+  let natsUrl = config.server.natsServers.join(',');
+  if (!natsUrl) {
+    const natsPort = await freePort();
+    const store = mkdtempSync(join(tmpdir(), 'herald-cluster-nats-'));
+    start('nats-server', findNatsServer(), ['-a', '127.0.0.1', '-p', String(natsPort), '-js', '-sd', store, '-l', join(store, 'nats-server.log')]);
+    await waitForPort(natsPort, 10_000);
+    natsUrl = `nats://127.0.0.1:${natsPort}`;
+  }
+
+  const base = config.server.port ?? 6001;
+  const main = process.argv[1];
+  const shared = ['--nats', natsUrl, ...(appsFile ? ['--apps', appsFile] : [])];
+  const env = { ...process.env, HERALD_GATEWAY_WORKERS: process.env.HERALD_GATEWAY_WORKERS ?? '1' };
+  const herald = (name: string, args: string[]) => start(name, process.execPath, ['--enable-source-maps', main, ...args, ...shared], env);
+  herald('presence-1', ['presence', '--port', String(base + 101)]);
+  herald('presence-2', ['presence', '--port', String(base + 102)]);
+  herald('api', ['api', '--port', String(base + 79)]);
+  herald('gateway-1', ['gateway', '--port', String(base)]);
+  herald('gateway-2', ['gateway', '--port', String(base + 1)]);
+  await Promise.all([base, base + 1, base + 79].map((p) => waitForPort(p, 20_000)));
+
+  const app = config.apps[0];
+  process.stdout.write(
+    [
+      '',
+      '  Herald local cluster is up:',
+      `    NATS          ${natsUrl}`,
+      `    gateways      ws://127.0.0.1:${base}   ws://127.0.0.1:${base + 1}`,
+      `    HTTP API      http://127.0.0.1:${base + 79}`,
+      `    presence      health on :${base + 101} and :${base + 102}`,
+      `    app           id ${app.id}  key ${app.key}  secret ${app.secret}`,
+      '  Ctrl-C stops everything.',
+      '',
+    ].join('\n') + '\n',
+  );
+
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    // Gateways first (they drain and release their leases), then api and presence, NATS last.
+    const order = ['gateway-1', 'gateway-2', 'api', 'presence-1', 'presence-2', 'nats-server'];
+    for (const name of order) {
+      const member = members.find((m) => m.name === name);
+      if (!member || member.process.exitCode !== null) continue;
+      const exited = new Promise((resolve) => member.process.once('exit', resolve));
+      member.process.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, config.server.drainTimeoutMs + 5000))]);
+      if (member.process.exitCode === null) member.process.kill('SIGKILL');
+    }
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  // Never leave members running if this process goes away some other way.
+  process.on('exit', () => {
+    for (const member of members) if (member.process.exitCode === null) member.process.kill('SIGKILL');
+  });
+}
