@@ -18,8 +18,10 @@ proto:                ## regenerate the protobuf code from proto/herald/v1
 bench:                ## the benchmark (loadtest/)
 	@echo "make bench: the benchmark is not built yet (see the load-testing issue)"; exit 1
 
-cluster:              ## a local cluster to try
-	@echo "make cluster: cluster mode is not built yet"; exit 1
+cluster:              ## a local cluster to try: nats-server, 2 gateways, 2 presence, api
+	bash scripts/ensure-deps.sh node nats
+	npm run --silent build
+	node --enable-source-maps dist/services/herald/src/main.js cluster
 
 clean:
 	rm -rf dist services/core/src/generated
