@@ -2,17 +2,21 @@
  * The Pusher HTTP API. It only publishes and asks presence; it holds no sockets and no
  * state, so any number of api processes can run side by side.
  */
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
+import type { CacheStore } from '../../core/src/stores/cache-store';
 import { ChannelInfoClient } from './channel-info-client';
 import { EventPublisher } from './event-publisher';
 import { HttpError } from './http-error';
 import { authenticate } from './request-auth';
 import { channelRoutes } from './routes/channels';
 import { eventRoutes } from './routes/events';
+import { type DeadLetterAccess, deadLetterRoutes } from './routes/dead-letters';
+import { userRoutes } from './routes/users';
 
 export interface ApiOptions {
   readonly apps: AppRegistry;
@@ -22,6 +26,8 @@ export interface ApiOptions {
   readonly maxSkewSeconds: number;
   /** How long to wait for the bus (publish confirmation, presence queries). */
   readonly busTimeoutMs: number;
+  readonly cache: CacheStore;
+  readonly deadLetters: DeadLetterAccess;
 }
 
 /** The largest request body any app may send: a full batch of maximum-size events, escaped. */
@@ -31,7 +37,7 @@ export function apiBodyLimit(apps: AppRegistry): number {
 }
 
 export async function registerApi(fastify: FastifyInstance, options: ApiOptions): Promise<void> {
-  const publisher = new EventPublisher(options.bus, options.clock, options.busTimeoutMs);
+  const publisher = new EventPublisher(options.bus, options.clock, options.busTimeoutMs, options.cache);
   const channelInfo = new ChannelInfoClient(options.bus, options.busTimeoutMs);
 
   await fastify.register(async (api) => {
@@ -48,6 +54,17 @@ export async function registerApi(fastify: FastifyInstance, options: ApiOptions)
       }
     });
 
+    // Per-app request rate (limits.maxApiRequestsPerSecond; 0 = unlimited), per api process.
+    const apiRate = (appId: string) => options.apps.byId(appId)?.limits.maxApiRequestsPerSecond ?? 0;
+    await api.register(rateLimit, {
+      timeWindow: 1000,
+      keyGenerator: (request) => (request.params as { app_id?: string }).app_id ?? '',
+      max: async (_request, appId) => apiRate(appId),
+      allowList: (_request, appId) => apiRate(appId) === 0,
+      errorResponseBuilder: (_request, context) =>
+        new HttpError(429, `Too many requests for this app: the limit is ${context.max} per second, retry in ${context.after}`),
+    });
+
     api.addHook('preHandler', async (request) => {
       request.herald = { app: authenticate(request, options.apps, options.clock, options.maxSkewSeconds) };
     });
@@ -62,5 +79,7 @@ export async function registerApi(fastify: FastifyInstance, options: ApiOptions)
 
     await api.register(eventRoutes, { publisher, channelInfo });
     await api.register(channelRoutes, { channelInfo });
+    await api.register(userRoutes, { publisher });
+    await api.register(deadLetterRoutes, { deadLetters: options.deadLetters });
   });
 }

@@ -9,8 +9,10 @@ import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
 import type { Clock } from '../../core/src/clock';
 import { encodeEvent } from '../../core/src/codec/event-codec';
-import { publishChannelNameProblem, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
+import { classifyChannel, publishChannelNameProblem, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
+import type { CacheStore } from '../../core/src/stores/cache-store';
 import { apiEventNameProblem } from '../../core/src/protocol/event-names';
+import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
 import { HttpError } from './http-error';
 
 const SOCKET_ID = /^\d+\.\d+$/;
@@ -79,12 +81,14 @@ export class EventPublisher {
     private readonly bus: Bus,
     private readonly clock: Clock,
     private readonly confirmTimeoutMs: number,
+    private readonly cache: CacheStore,
   ) {}
 
   /** Publishes every event and waits until the bus has them. */
   async publish(app: App, triggers: readonly TriggerRequest[]): Promise<void> {
     if (!this.bus.isConnected()) throw new HttpError(503, 'Event not published: the message bus is unavailable');
     const publishedAtMs = this.clock.now();
+    await this.rememberForCacheChannels(app, triggers);
     try {
       for (const trigger of triggers) {
         for (const channel of trigger.channels) {
@@ -108,6 +112,36 @@ export class EventPublisher {
       await this.bus.flush(this.confirmTimeoutMs);
     } catch (err) {
       throw new HttpError(503, `Event not confirmed by the message bus: ${(err as Error).message}`);
+    }
+  }
+
+  /** Cache channels keep their last event; stored before publishing so a new subscriber cannot miss it. */
+  private async rememberForCacheChannels(app: App, triggers: readonly TriggerRequest[]): Promise<void> {
+    const writes: Array<Promise<void>> = [];
+    for (const trigger of triggers) {
+      for (const channel of trigger.channels) {
+        if (channel.startsWith(SERVER_TO_USER_PREFIX) || !classifyChannel(channel).cache) continue;
+        writes.push(this.cache.set(app.id, channel, { name: trigger.name, data: trigger.data }, app.limits.cacheTtlSeconds));
+      }
+    }
+    try {
+      await Promise.all(writes);
+    } catch (err) {
+      throw new HttpError(503, `Event not published: the cache channel store is unavailable (${(err as Error).message})`);
+    }
+  }
+
+  /** Closes every connection of a signed-in user, on every gateway. */
+  async terminateUserConnections(app: App, userId: string): Promise<void> {
+    if (!this.bus.isConnected()) throw new HttpError(503, 'Not published: the message bus is unavailable');
+    try {
+      this.bus.publish(
+        subjects.user(app.id, userId),
+        encodeEvent({ id: randomUUID(), appId: app.id, channel: '', name: TERMINATE_CONNECTIONS_EVENT, data: '', publishedAtMs: this.clock.now() }),
+      );
+      await this.bus.flush(this.confirmTimeoutMs);
+    } catch (err) {
+      throw new HttpError(503, `Not confirmed by the message bus: ${(err as Error).message}`);
     }
   }
 }

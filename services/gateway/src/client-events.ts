@@ -12,13 +12,17 @@ import { encodeEvent } from '../../core/src/codec/event-codec';
 import { classifyChannel } from '../../core/src/protocol/channel-names';
 import { PusherErrors, ProtocolError } from '../../core/src/protocol/errors';
 import type { ClientFrame } from '../../core/src/protocol/frames';
+import type { CacheStore } from '../../core/src/stores/cache-store';
+import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 import type { Connection } from './connection';
 
 export interface ClientEventsOptions {
   readonly bus: Bus;
   readonly clock: Clock;
-  /** Hears about every accepted client event (webhooks). */
-  readonly onClientEvent?: (connection: Connection, channel: string, event: string, data: string, userId?: string) => void;
+  readonly webhooks: WebhookSink;
+  readonly cache: CacheStore;
+  /** Hears about failures to store a cache channel's last event. */
+  readonly onCacheError: (err: unknown, channel: string) => void;
 }
 
 export class ClientEvents {
@@ -48,6 +52,10 @@ export class ClientEvents {
       throw ProtocolError.invalidFrame(`Client event data is ${size} bytes; the limit is ${app.limits.maxEventPayloadBytes}`);
     }
     const userId = kind.type === 'presence' ? subscription.userId : undefined;
+    const now = this.options.clock.now();
+    if (kind.cache) {
+      this.options.cache.set(app.id, channel, { name: frame.event, data }, app.limits.cacheTtlSeconds).catch((err: unknown) => this.options.onCacheError(err, channel));
+    }
     this.options.bus.publish(
       subjects.channel(app.id, channel),
       encodeEvent({
@@ -57,11 +65,23 @@ export class ClientEvents {
         name: frame.event,
         data,
         excludeSocketId: connection.socketId,
-        publishedAtMs: this.options.clock.now(),
+        publishedAtMs: now,
         userId: userId ?? '',
       }),
     );
-    this.options.onClientEvent?.(connection, channel, frame.event, data, userId);
+    if (wantsWebhook(app, 'client_event')) {
+      this.options.webhooks.emit({
+        id: randomUUID(),
+        appId: app.id,
+        name: 'client_event',
+        channel,
+        event: frame.event,
+        data,
+        socketId: connection.socketId,
+        userId: userId ?? '',
+        timeMs: now,
+      });
+    }
   }
 
   /** A fixed one-second window per connection: cheap, and what "N per second" means to users. */

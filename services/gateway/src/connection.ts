@@ -25,6 +25,9 @@ export class Connection {
   clientEventWindowStart = 0;
   clientEventCount = 0;
   closed = false;
+  /** Set by pusher:signin. */
+  userId: string | undefined;
+  readonly connectedAt: number;
 
   constructor(
     readonly socket: WebSocket,
@@ -35,6 +38,7 @@ export class Connection {
     private readonly onSlowConsumer: (connection: Connection) => void,
   ) {
     this.lastActivityAt = now;
+    this.connectedAt = now;
   }
 
   /** Sends one frame; a client that stopped reading is closed instead of buffering without bound. */

@@ -5,12 +5,14 @@ import { ProtocolError } from '../../core/src/protocol/errors';
 import { frameDataObject, parseClientFrame, pongFrame } from '../../core/src/protocol/frames';
 import type { ClientEvents } from './client-events';
 import type { Connection } from './connection';
+import type { Signin } from './signin';
 import type { Subscriptions } from './subscriptions';
 
 export class FrameHandler {
   constructor(
     private readonly subscriptions: Subscriptions,
     private readonly clientEvents: ClientEvents,
+    private readonly signin: Signin,
     private readonly logger: Logger,
     private readonly onError: (connection: Connection, code: number | null) => void,
   ) {}
@@ -26,6 +28,9 @@ export class FrameHandler {
           return;
         case 'pusher:subscribe':
           this.subscriptions.subscribe(connection, frameDataObject(frame)).catch((err: unknown) => this.report(connection, err));
+          return;
+        case 'pusher:signin':
+          this.signin.handle(connection, frameDataObject(frame)).catch((err: unknown) => this.report(connection, err));
           return;
         case 'pusher:unsubscribe': {
           const channel = frameDataObject(frame).channel;

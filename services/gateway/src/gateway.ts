@@ -15,18 +15,24 @@ import type { Logger } from '../../core/src/logging/logger';
 import { PusherErrors } from '../../core/src/protocol/errors';
 import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/frames';
 import type { ReadinessCheck } from '../../core/src/service/health-routes';
+import type { CacheStore } from '../../core/src/stores/cache-store';
+import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { ActivityMonitor } from './activity-monitor';
 import { ChannelRegistry } from './channel-registry';
 import { ClientEvents } from './client-events';
 import { Connection } from './connection';
+import { ConnectionQuota } from './connection-quota';
 import { fanOut } from './fanout';
 import { FrameHandler } from './frame-handler';
 import { GatewayMetrics } from './gateway-metrics';
 import { checkHandshake } from './handshake';
 import { PresenceLink } from './presence-link';
 import { ReplicatedEventFilter } from './replicated-event-filter';
+import { Signin } from './signin';
 import { SocketIdGenerator } from './socket-id';
 import { Subscriptions } from './subscriptions';
+import { deliverToUser } from './user-delivery';
+import { UserRegistry } from './user-registry';
 
 export type GatewayConfig = Pick<
   ServerConfig,
@@ -49,19 +55,22 @@ export interface GatewayOptions {
   readonly clock: Clock;
   readonly gatewayId: string;
   readonly metrics: Registry;
+  readonly cache: CacheStore;
+  readonly webhooks: WebhookSink;
 }
 
 export class Gateway {
   readonly presence: PresenceLink;
   private readonly registry: ChannelRegistry;
   private readonly subscriptions: Subscriptions;
+  private readonly signin: Signin;
+  private readonly quota: ConnectionQuota;
   private readonly frames: FrameHandler;
   private readonly activity: ActivityMonitor;
   private readonly metrics: GatewayMetrics;
   private readonly socketIds = new SocketIdGenerator();
   private readonly replicated: ReplicatedEventFilter;
   private readonly connections = new Set<Connection>();
-  private readonly connectionsPerApp = new Map<string, number>();
   private accepting = true;
 
   constructor(private readonly options: GatewayOptions) {
@@ -89,9 +98,30 @@ export class Gateway {
       },
       onCountChange: (appId, channel, count) => this.presence.reportCount(appId, channel, count),
     });
-    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger });
-    const clientEvents = new ClientEvents({ bus, clock });
-    this.frames = new FrameHandler(this.subscriptions, clientEvents, logger, (_c, code) =>
+    const { cache, webhooks } = options;
+    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now() });
+    const users = new UserRegistry({
+      bus,
+      logger,
+      interestTimeoutMs: config.busTimeoutMs,
+      onMessage: (user, data) => {
+        try {
+          this.metrics.messagesDelivered.inc(deliverToUser(user, data, this.replicated));
+        } catch (err) {
+          logger.error({ err, userId: user.userId }, 'could not deliver a user message');
+        }
+      },
+    });
+    this.signin = new Signin(users, this.presence, logger);
+    this.quota = new ConnectionQuota(bus, gatewayId);
+    const clientEvents = new ClientEvents({
+      bus,
+      clock,
+      cache,
+      webhooks,
+      onCacheError: (err, channel) => logger.warn({ err, channel }, 'could not store a cache channel event'),
+    });
+    this.frames = new FrameHandler(this.subscriptions, clientEvents, this.signin, logger, (_c, code) =>
       this.metrics.protocolErrors.inc({ code: code === null ? 'none' : String(code) }),
     );
     this.activity = new ActivityMonitor(
@@ -99,6 +129,7 @@ export class Gateway {
       clock,
       config.activityTimeoutSeconds * 1000,
       config.pongTimeoutSeconds * 1000,
+      logger,
     );
   }
 
@@ -121,6 +152,7 @@ export class Gateway {
 
   start(): void {
     this.presence.start();
+    this.quota.start();
     this.activity.start();
   }
 
@@ -156,6 +188,7 @@ export class Gateway {
   async stop(): Promise<void> {
     this.accepting = false;
     this.activity.stop();
+    this.quota.stop();
     for (const connection of this.connections) connection.fail(PusherErrors.serverShuttingDown);
     this.presence.release();
     this.presence.stop();
@@ -174,8 +207,7 @@ export class Gateway {
       return reject(handshake.error.code as number, message);
     }
     const { app } = handshake;
-    const appConnections = this.connectionsPerApp.get(app.id) ?? 0;
-    if (app.limits.maxConnections > 0 && appConnections >= app.limits.maxConnections) {
+    if (!this.quota.admits(app.id, app.limits.maxConnections)) {
       return reject(PusherErrors.overConnectionQuota.code, PusherErrors.overConnectionQuota.message);
     }
 
@@ -186,8 +218,7 @@ export class Gateway {
       slow.socket.terminate();
     });
     this.connections.add(connection);
-    this.connectionsPerApp.set(app.id, appConnections + 1);
-    this.presence.reportConnections(app.id, appConnections + 1);
+    this.presence.reportConnections(app.id, this.quota.change(app.id, 1));
     this.metrics.connections.inc();
     this.metrics.connectionsOpened.inc();
 
@@ -213,10 +244,8 @@ export class Gateway {
     if (!this.connections.delete(connection)) return;
     connection.closed = true;
     this.subscriptions.leaveAll(connection);
-    const remaining = (this.connectionsPerApp.get(connection.app.id) ?? 1) - 1;
-    if (remaining > 0) this.connectionsPerApp.set(connection.app.id, remaining);
-    else this.connectionsPerApp.delete(connection.app.id);
-    this.presence.reportConnections(connection.app.id, remaining);
+    this.signin.signout(connection);
+    this.presence.reportConnections(connection.app.id, this.quota.change(connection.app.id, -1));
     this.metrics.connections.dec();
   }
 }

@@ -16,8 +16,11 @@ import {
   JoinReply,
   type MemberJoinMessage,
   type MemberLeaveMessage,
+  type UserSigninMessage,
+  type UserSignoutMessage,
 } from '../../core/src/codec/messages';
 import type { Logger } from '../../core/src/logging/logger';
+import { safely } from '../../core/src/logging/safely';
 
 export interface PresenceMember {
   readonly userId: string;
@@ -48,6 +51,9 @@ export class PresenceLink {
   private readonly counts = new Map<string, ChannelCountMessage>();
   private readonly members = new Map<string, MemberJoinMessage>();
   private readonly connections = new Map<string, number>();
+  private readonly signins = new Map<string, UserSigninMessage>();
+  private pendingSignins: UserSigninMessage[] = [];
+  private pendingSignouts: UserSignoutMessage[] = [];
   private pendingCounts = new Map<string, ChannelCountMessage>();
   private pendingLeaves: MemberLeaveMessage[] = [];
   private pendingConnections = new Map<string, number>();
@@ -60,11 +66,11 @@ export class PresenceLink {
 
   start(): void {
     const { bus, gatewayId } = this.options;
-    const answerSync = () => this.publishState();
+    const answerSync = safely(this.options.logger, 'presence sync', () => this.publishState());
     this.subscriptions.push(bus.subscribe(subjects.gatewaySync(gatewayId), answerSync));
     this.subscriptions.push(bus.subscribe(subjects.gatewaySyncAll, answerSync));
     this.renewLease();
-    this.leaseTimer = setInterval(() => this.renewLease(), this.options.leaseIntervalMs);
+    this.leaseTimer = setInterval(safely(this.options.logger, 'lease renewal', () => this.renewLease()), this.options.leaseIntervalMs);
     this.leaseTimer.unref();
   }
 
@@ -119,6 +125,36 @@ export class PresenceLink {
     return { ok: false, reason: `presence service unavailable (${(lastError as Error)?.message ?? 'unknown error'})`, status: 503 };
   }
 
+  /**
+   * Reports a signed-in socket. With a watchlist, waits for presence and returns which of
+   * the watched users are online now; without one, just queues the report.
+   */
+  async signin(appId: string, socketId: string, userId: string, watchlist: string[]): Promise<string[]> {
+    const signin: UserSigninMessage = { appId, socketId, userId, watchlist };
+    this.signins.set(`${appId}\u0000${socketId}`, signin);
+    if (watchlist.length === 0) {
+      this.pendingSignins.push(signin);
+      this.scheduleFlush();
+      return [];
+    }
+    this.pendingSignins.push(signin);
+    const update = this.takeUpdate([]);
+    try {
+      const bytes = await this.options.bus.request(subjects.presenceUpdates, GatewayUpdate.encode(update), this.options.requestTimeoutMs);
+      return JoinReply.decode(bytes).watchlists.find((w) => w.socketId === socketId)?.onlineUserIds ?? [];
+    } catch (err) {
+      // The signin itself was published; only the initial online list is missing.
+      this.options.logger.warn({ err, userId }, 'presence did not answer a signin with a watchlist');
+      return [];
+    }
+  }
+
+  signout(appId: string, socketId: string): void {
+    if (!this.signins.delete(`${appId}\u0000${socketId}`)) return;
+    this.pendingSignouts.push({ appId, socketId });
+    this.scheduleFlush();
+  }
+
   leave(appId: string, channel: string, socketId: string): void {
     if (!this.members.delete(memberKey(appId, channel, socketId))) return;
     this.pendingLeaves.push({ appId, channel, socketId });
@@ -149,12 +185,20 @@ export class PresenceLink {
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     // Coalesce everything changed in this turn of the event loop into one update.
-    setImmediate(() => this.flushNow());
+    setImmediate(safely(this.options.logger, 'presence update', () => this.flushNow()));
   }
 
   private flushNow(): void {
     this.flushScheduled = false;
-    if (this.pendingCounts.size === 0 && this.pendingLeaves.length === 0 && this.pendingConnections.size === 0) return;
+    if (
+      this.pendingCounts.size === 0 &&
+      this.pendingLeaves.length === 0 &&
+      this.pendingConnections.size === 0 &&
+      this.pendingSignins.length === 0 &&
+      this.pendingSignouts.length === 0
+    ) {
+      return;
+    }
     this.publish(subjects.presenceUpdates, GatewayUpdate.encode(this.takeUpdate([])));
   }
 
@@ -168,10 +212,14 @@ export class PresenceLink {
       leaves: this.pendingLeaves,
       joins,
       connections: [...this.pendingConnections].map(([appId, count]) => ({ appId, count })),
+      signins: this.pendingSignins,
+      signouts: this.pendingSignouts,
     };
     this.pendingCounts = new Map();
     this.pendingLeaves = [];
     this.pendingConnections = new Map();
+    this.pendingSignins = [];
+    this.pendingSignouts = [];
     return update;
   }
 
@@ -199,6 +247,7 @@ export class PresenceLink {
       counts: [...this.counts.values()],
       members: [...this.members.values()],
       connections: [...this.connections].map(([appId, count]) => ({ appId, count })),
+      signins: [...this.signins.values()],
     });
     this.publish(subjects.presenceState, state);
   }

@@ -3,9 +3,12 @@
  * checks, presence joins, and the local registry. A refused subscription gets
  * `pusher:subscription_error`; the socket stays usable.
  */
-import { classifyChannel, channelNameProblem, requiresAuth } from '../../core/src/protocol/channel-names';
+import { randomUUID } from 'node:crypto';
+import { classifyChannel, channelNameProblem, requiresAuth, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
 import { ProtocolError } from '../../core/src/protocol/errors';
-import { subscriptionErrorFrame, subscriptionSucceededFrame } from '../../core/src/protocol/frames';
+import { channelEventFrame, subscriptionErrorFrame, subscriptionSucceededFrame } from '../../core/src/protocol/frames';
+import type { CacheStore } from '../../core/src/stores/cache-store';
+import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 import { verifyChannelAuth } from '../../core/src/signing/socket-auth';
 import type { Logger } from '../../core/src/logging/logger';
 import type { ChannelRegistry } from './channel-registry';
@@ -18,6 +21,9 @@ export interface SubscriptionsOptions {
   readonly registry: ChannelRegistry;
   readonly presence: PresenceLink;
   readonly logger: Logger;
+  readonly cache: CacheStore;
+  readonly webhooks: WebhookSink;
+  readonly now: () => number;
 }
 
 export class Subscriptions {
@@ -27,6 +33,10 @@ export class Subscriptions {
     const { app } = connection;
     const channel = data.channel;
     if (typeof channel !== 'string') throw ProtocolError.invalidFrame('pusher:subscribe needs data.channel');
+    if (channel.startsWith(SERVER_TO_USER_PREFIX)) {
+      this.subscribeServerToUser(connection, channel);
+      return;
+    }
     const nameProblem = channelNameProblem(channel, app.limits.maxChannelNameLength);
     if (nameProblem) {
       connection.send(subscriptionErrorFrame(channel, 'InvalidChannelName', nameProblem, 400));
@@ -76,9 +86,43 @@ export class Subscriptions {
         connection.subscriptions.set(channel, { established: true });
       }
       connection.send(subscriptionSucceededFrame(channel));
+      if (kind.cache) await this.replayCache(connection, channel);
       return;
     }
-    await this.joinPresence(connection, channel, presenceUser.userId, presenceUser.userInfo, Boolean(existing));
+    const joined = await this.joinPresence(connection, channel, presenceUser.userId, presenceUser.userInfo, Boolean(existing));
+    if (joined && kind.cache) await this.replayCache(connection, channel);
+  }
+
+  /**
+   * pusher-js subscribes to `#server-to-user-<id>` after signing in; events for the user
+   * reach the socket through its sign-in, so this only confirms it — for its own user only.
+   */
+  private subscribeServerToUser(connection: Connection, channel: string): void {
+    if (connection.userId !== undefined && channel === `${SERVER_TO_USER_PREFIX}${connection.userId}`) {
+      connection.send(subscriptionSucceededFrame(channel));
+      return;
+    }
+    connection.send(subscriptionErrorFrame(channel, 'AuthError', `Sign in as the user to receive ${channel}`, 403));
+  }
+
+  /** Cache channels: the last event right after subscription_succeeded, else pusher:cache_miss. */
+  private async replayCache(connection: Connection, channel: string): Promise<void> {
+    const { app } = connection;
+    let cached;
+    try {
+      cached = await this.options.cache.get(app.id, channel);
+    } catch (err) {
+      this.options.logger.warn({ err, channel }, 'cache store unavailable; reporting a cache miss');
+    }
+    if (connection.closed) return;
+    if (cached) {
+      connection.send(channelEventFrame(cached.name, channel, cached.data));
+      return;
+    }
+    connection.send(JSON.stringify({ event: 'pusher:cache_miss', channel }));
+    if (wantsWebhook(app, 'cache_miss')) {
+      this.options.webhooks.emit({ id: randomUUID(), appId: app.id, name: 'cache_miss', channel, timeMs: this.options.now() });
+    }
   }
 
   unsubscribe(connection: Connection, channel: string): void {
@@ -94,7 +138,7 @@ export class Subscriptions {
     for (const channel of [...connection.subscriptions.keys()]) this.unsubscribe(connection, channel);
   }
 
-  private async joinPresence(connection: Connection, channel: string, userId: string, userInfo: string, resubscribe: boolean): Promise<void> {
+  private async joinPresence(connection: Connection, channel: string, userId: string, userInfo: string, resubscribe: boolean): Promise<boolean> {
     const { app } = connection;
     const subscription = { userId, established: false };
     connection.subscriptions.set(channel, subscription);
@@ -103,17 +147,18 @@ export class Subscriptions {
     if (connection.closed || connection.subscriptions.get(channel) !== subscription) {
       // Unsubscribed or disconnected while the join was in flight; unsubscribe sent the leave.
       this.options.registry.release(local);
-      return;
+      return false;
     }
     if (!outcome.ok) {
       this.options.registry.release(local);
       connection.subscriptions.delete(channel);
       if (resubscribe) this.options.registry.detach(app.id, channel, connection);
       connection.send(subscriptionErrorFrame(channel, 'PresenceError', outcome.reason, outcome.status));
-      return;
+      return false;
     }
     this.options.registry.attach(local, connection);
     subscription.established = true;
     connection.send(subscriptionSucceededFrame(channel, presenceData(outcome.members)));
+    return true;
   }
 }

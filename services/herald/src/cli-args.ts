@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { ConfigInput, FlagValue } from '../../core/src/config/load-config';
 import type { ServerConfig } from '../../core/src/config/server-schema';
 
-export const COMMANDS = ['embedded', 'gateway', 'presence', 'api', 'all', 'cluster'] as const;
+export const COMMANDS = ['embedded', 'gateway', 'presence', 'api', 'webhooks', 'all', 'cluster'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const USAGE = `Usage: herald [command] [flags]
@@ -16,8 +16,9 @@ Commands:
   gateway             the WebSocket gateway (cluster mode; needs --nats)
   presence            a presence replica (cluster mode; needs --nats)
   api                 the Pusher HTTP API (cluster mode; needs --nats)
+  webhooks            durable webhook delivery from JetStream (cluster mode; needs --nats)
   all                 gateway, api and presence in one process on NATS
-  cluster             a local cluster to try: nats-server, 2 gateways, 2 presence, api
+  cluster             a local cluster to try: nats-server, 2 gateways, 2 presence, api, webhooks
 
 Flags (each also has a HERALD_* environment variable, see README):
   --port N            listen port (default 6001)

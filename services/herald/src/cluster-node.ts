@@ -6,6 +6,9 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { NatsBus } from '../../core/src/bus/nats-bus';
+import { systemClock } from '../../core/src/clock';
+import { JetStreamCacheStore } from '../../core/src/stores/jetstream-cache-store';
+import { JetStreamWebhookQueue } from '../../core/src/stores/jetstream-webhook-queue';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
 import { DEFAULT_PORTS } from './default-ports';
@@ -13,13 +16,14 @@ import { runWithWorkers } from './gateway-workers';
 import { type Roles, startNode } from './node';
 import { onShutdownSignal } from './shutdown';
 
-export type ClusterCommand = 'gateway' | 'presence' | 'api' | 'all';
+export type ClusterCommand = 'gateway' | 'presence' | 'api' | 'webhooks' | 'all';
 
 const ROLES: Record<ClusterCommand, Roles> = {
   gateway: { gateway: true },
   presence: { presence: true },
   api: { api: true },
-  all: { gateway: true, api: true, presence: true },
+  webhooks: { webhooks: true },
+  all: { gateway: true, api: true, presence: true, webhooks: true },
 };
 
 /** Unique per process start, so a restarted worker never resumes a dead one's sequence numbers. */
@@ -42,10 +46,15 @@ async function startProcess(command: ClusterCommand, config: HeraldConfig, logge
     const level = status === 'disconnected' ? 'warn' : 'info';
     log[level]({ status, server: bus.connectedServer() }, `NATS ${status}`);
   });
+  const stores = {
+    cache: await JetStreamCacheStore.open(bus.natsConnection(), systemClock),
+    webhooks: await JetStreamWebhookQueue.open({ nc: bus.natsConnection(), clock: systemClock, logger: log, ackWaitMs: config.server.webhookAckWaitMs }),
+  };
   const node = await startNode({
     config,
     logger: log,
     bus,
+    stores,
     roles: ROLES[command],
     port: config.server.port ?? DEFAULT_PORTS[command],
     nodeId: id,

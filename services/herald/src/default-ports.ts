@@ -5,4 +5,5 @@ export const DEFAULT_PORTS = {
   gateway: 6001,
   api: 6002,
   presence: 6003,
+  webhooks: 6004,
 } as const;

@@ -1,6 +1,8 @@
 /** Embedded mode (`npm start`): every role in one process on the in-process bus. */
 import { LocalBus } from '../../core/src/bus/local-bus';
-import type { Clock } from '../../core/src/clock';
+import { type Clock, systemClock } from '../../core/src/clock';
+import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
+import { MemoryWebhookQueue } from '../../core/src/stores/memory-webhook-queue';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
 import { DEFAULT_PORTS } from './default-ports';
@@ -8,14 +10,15 @@ import { type RunningNode, startNode } from './node';
 
 export type RunningHerald = RunningNode;
 
-export function startEmbedded(config: HeraldConfig, logger: Logger, clock?: Clock): Promise<RunningNode> {
+export function startEmbedded(config: HeraldConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningNode> {
   const bus = new LocalBus((err, subject) => logger.error({ err, subject }, 'bus handler failed'));
   return startNode({
     config,
     logger,
     bus,
     clock,
-    roles: { gateway: true, api: true, presence: true },
+    stores: { cache: new MemoryCacheStore(clock), webhooks: new MemoryWebhookQueue(clock) },
+    roles: { gateway: true, api: true, presence: true, webhooks: true },
     port: config.server.port ?? DEFAULT_PORTS.embedded,
     nodeId: 'embedded',
     presenceSyncGraceMs: 0,

@@ -84,6 +84,7 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
   herald('presence-1', ['presence', '--port', String(base + 101)]);
   herald('presence-2', ['presence', '--port', String(base + 102)]);
   herald('api', ['api', '--port', String(base + 79)]);
+  herald('webhooks', ['webhooks', '--port', String(base + 103)]);
   herald('gateway-1', ['gateway', '--port', String(base)]);
   herald('gateway-2', ['gateway', '--port', String(base + 1)]);
   await Promise.all([base, base + 1, base + 79].map((p) => waitForPort(p, 20_000)));
@@ -97,6 +98,7 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
       `    gateways      ws://127.0.0.1:${base}   ws://127.0.0.1:${base + 1}`,
       `    HTTP API      http://127.0.0.1:${base + 79}`,
       `    presence      health on :${base + 101} and :${base + 102}`,
+      `    webhooks      health on :${base + 103}`,
       `    app           id ${app.id}  key ${app.key}  secret ${app.secret}`,
       '  Ctrl-C stops everything.',
       '',
@@ -107,7 +109,7 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
     if (stopping) return;
     stopping = true;
     // Gateways first (they drain and release their leases), then api and presence, NATS last.
-    const order = ['gateway-1', 'gateway-2', 'api', 'presence-1', 'presence-2', 'nats-server'];
+    const order = ['gateway-1', 'gateway-2', 'api', 'presence-1', 'presence-2', 'webhooks', 'nats-server'];
     for (const name of order) {
       const member = members.find((m) => m.name === name);
       if (!member || member.process.exitCode !== null) continue;

@@ -10,6 +10,9 @@ import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
 import { busReadiness, type ReadinessCheck, registerHealthRoutes } from '../../core/src/service/health-routes';
 import { createMetricsRegistry } from '../../core/src/service/metrics';
+import type { CacheStore } from '../../core/src/stores/cache-store';
+import type { WebhookQueue } from '../../core/src/webhooks/webhook-queue';
+import { WebhooksService } from '../../webhooks/src/webhooks-service';
 import { apiBodyLimit, registerApi } from '../../api/src/api';
 import { Gateway } from '../../gateway/src/gateway';
 import { PresenceReplica } from '../../presence/src/presence-replica';
@@ -19,12 +22,20 @@ export interface Roles {
   readonly gateway?: boolean;
   readonly api?: boolean;
   readonly presence?: boolean;
+  readonly webhooks?: boolean;
+}
+
+/** The durable stores: in memory for embedded mode, JetStream in cluster mode. */
+export interface Stores {
+  readonly cache: CacheStore;
+  readonly webhooks: WebhookQueue;
 }
 
 export interface NodeOptions {
   readonly config: HeraldConfig;
   readonly logger: Logger;
   readonly bus: Bus;
+  readonly stores: Stores;
   readonly roles: Roles;
   /** Port to listen on (0 = any free port). */
   readonly port: number;
@@ -47,7 +58,7 @@ export interface RunningNode {
 }
 
 export async function startNode(options: NodeOptions): Promise<RunningNode> {
-  const { config, logger, bus, roles, nodeId } = options;
+  const { config, logger, bus, roles, nodeId, stores } = options;
   const { server } = config;
   const clock = options.clock ?? systemClock;
   const apps = new AppRegistry(config.apps);
@@ -64,6 +75,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       replicaId: nodeId,
       syncGraceMs: options.presenceSyncGraceMs,
       defaultLeaseTtlMs: server.leaseTtlMs,
+      webhooks: stores.webhooks,
     });
     const replica = presence;
     checks.push({ name: 'presence', check: () => (replica.isReady() ? null : 'gathering gateway state') });
@@ -81,8 +93,29 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       clock,
       gatewayId: nodeId,
       metrics,
+      cache: stores.cache,
+      webhooks: stores.webhooks,
     });
     checks.push(gateway.readiness());
+  }
+
+  let webhooks: WebhooksService | undefined;
+  if (roles.webhooks) {
+    webhooks = new WebhooksService({
+      queue: stores.webhooks,
+      apps,
+      clock,
+      logger: logger.child({ service: 'webhooks' }),
+      metrics,
+      settings: {
+        timeoutMs: server.webhookTimeoutMs,
+        retryWindowMs: server.webhookRetryWindowMs,
+        batchMaxEvents: 20,
+        batchMaxWaitMs: 250,
+        maxInFlight: 500,
+      },
+    });
+    await webhooks.start();
   }
 
   const http = createHttpServer(logger, apiBodyLimit(apps));
@@ -95,6 +128,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       logger: logger.child({ service: 'api' }),
       maxSkewSeconds: server.apiMaxSkewSeconds,
       busTimeoutMs: server.busTimeoutMs,
+      cache: stores.cache,
+      deadLetters: stores.webhooks,
     });
   }
   registerHealthRoutes(http, checks, metrics);
@@ -117,6 +152,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         }
         await http.close();
         presence?.stop();
+        await webhooks?.stop();
+        await stores.webhooks.close();
         // Let the lease release and other last messages reach the bus before closing it.
         await bus.flush(server.busTimeoutMs).catch(() => undefined);
         await bus.close();

@@ -1,8 +1,8 @@
 /**
  * One presence replica. Every replica hears every gateway's updates and leases and keeps the
  * whole membership table, so any replica can die without losing anything. Each replica
- * emits the resulting member events with the same ids (gateways deliver one copy), any
- * ready replica answers a join, and queries go to one replica of the queue group.
+ * emits the resulting events with the same ids (gateways and the webhook queue keep one
+ * copy), any ready replica answers a join, and queries go to one replica of the queue group.
  *
  * Consistency: a gateway numbers its updates; a replica that sees a gap (it was restarted,
  * or missed messages) asks that gateway for its full state and replaces its view of it.
@@ -16,17 +16,25 @@ import {
   ChannelQuery,
   ChannelQueryReply,
   type ChannelMembersMessage,
+  ConnectionTotals,
   GatewayLease,
   GatewayState,
   GatewayUpdate,
   JoinReply,
   SyncRequest,
+  type WatchlistStatusMessage,
 } from '../../core/src/codec/messages';
 import type { Logger } from '../../core/src/logging/logger';
+import { safely } from '../../core/src/logging/safely';
+import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { answerChannelQuery } from './channel-queries';
 import { LeaseTable } from './lease-table';
 import { type MemberEntry, Membership, type MembershipChange } from './membership';
 import { presenceEvents } from './presence-events';
+import { PresenceWebhooks } from './presence-webhooks';
+import { SubscriptionCounts } from './subscription-counts';
+import { type SignedInSocket, type UserChange, UserDirectory } from './user-directory';
+import { watchlistEvents } from './watchlist-events';
 
 export interface PresenceReplicaOptions {
   readonly bus: Bus;
@@ -38,16 +46,29 @@ export interface PresenceReplicaOptions {
   readonly syncGraceMs: number;
   /** TTL assumed for a gateway heard from before its first lease. */
   readonly defaultLeaseTtlMs: number;
-  /** Hears every change once the replica is ready (webhooks build on this). */
-  readonly onChanges?: (changes: readonly MembershipChange[], cause: string) => void;
+  readonly webhooks: WebhookSink;
+  /** Interval of pusher_internal:subscription_count per channel. */
+  readonly subscriptionCountIntervalMs?: number;
 }
 
 const SYNC_REQUEST_INTERVAL_MS = 1000;
 const DEFAULT_MEMBER_LIMIT = 100;
+const CONNECTION_TOTALS_DELAY_MS = 50;
+
+/** What one message changed. */
+interface Changes {
+  readonly members: MembershipChange[];
+  readonly users: UserChange[];
+}
+
+const noChanges = (): Changes => ({ members: [], users: [] });
 
 export class PresenceReplica {
   readonly membership = new Membership();
+  readonly users = new UserDirectory();
   private readonly leases: LeaseTable;
+  private readonly webhooks: PresenceWebhooks;
+  private readonly subscriptionCounts: SubscriptionCounts;
   private readonly subscriptions: BusSubscription[] = [];
   private readonly lastSyncRequest = new Map<string, number>();
   /** Gateways this replica declared dead; if one comes back, its return is announced. */
@@ -58,22 +79,27 @@ export class PresenceReplica {
   private stopStatusWatch: (() => void) | undefined;
   private readyTimer: NodeJS.Timeout | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
+  private totalsTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PresenceReplicaOptions) {
     this.leases = new LeaseTable(options.clock);
+    this.webhooks = new PresenceWebhooks(options.webhooks, options.apps, options.clock, options.logger);
+    this.subscriptionCounts = new SubscriptionCounts(options.bus, options.webhooks, options.apps, options.clock, options.logger, options.subscriptionCountIntervalMs);
   }
 
   start(): void {
     const { bus } = this.options;
-    this.subscriptions.push(bus.subscribe(subjects.presenceUpdates, (m) => this.onUpdate(m)));
-    this.subscriptions.push(bus.subscribe(subjects.presenceLeases, (m) => this.onLease(m)));
-    this.subscriptions.push(bus.subscribe(subjects.presenceState, (m) => this.onState(m)));
-    bus.publish(subjects.gatewaySyncAll, SyncRequest.encode({ replicaId: this.options.replicaId }));
-    const becomeReady = () => {
+    const { logger } = this.options;
+    this.subscriptions.push(bus.subscribe(subjects.presenceUpdates, safely(logger, 'presence update', (m) => this.onUpdate(m))));
+    this.subscriptions.push(bus.subscribe(subjects.presenceLeases, safely(logger, 'presence lease', (m) => this.onLease(m))));
+    this.subscriptions.push(bus.subscribe(subjects.presenceState, safely(logger, 'presence state', (m) => this.onState(m))));
+    this.requestSyncFromAll();
+    const becomeReady = safely(logger, 'presence start', () => {
       this.ready = true;
-      this.subscriptions.push(bus.subscribe(subjects.presenceQuery, (m) => this.onQuery(m), { queue: PRESENCE_QUERY_QUEUE }));
+      this.subscriptions.push(bus.subscribe(subjects.presenceQuery, safely(logger, 'presence query', (m) => this.onQuery(m)), { queue: PRESENCE_QUERY_QUEUE }));
+      this.scheduleConnectionTotals();
       this.options.logger.info({ replicaId: this.options.replicaId, gateways: this.membership.gatewayIds().length }, 'presence replica ready');
-    };
+    });
     if (this.options.syncGraceMs > 0) this.readyTimer = setTimeout(becomeReady, this.options.syncGraceMs);
     else becomeReady();
     this.stopStatusWatch = bus.onStatus((status) => {
@@ -81,17 +107,20 @@ export class PresenceReplica {
       if (status === 'reconnected') {
         this.busDown = false;
         this.leases.renewAll(this.options.defaultLeaseTtlMs);
-        bus.publish(subjects.gatewaySyncAll, SyncRequest.encode({ replicaId: this.options.replicaId }));
+        this.requestSyncFromAll();
       }
     });
-    this.expiryTimer = setInterval(() => this.expireLeases(), 250);
+    this.expiryTimer = setInterval(safely(logger, 'lease expiry', () => this.expireLeases()), 250);
     this.expiryTimer.unref();
   }
 
   stop(): void {
     clearTimeout(this.readyTimer);
     clearInterval(this.expiryTimer);
+    clearTimeout(this.totalsTimer);
     this.stopStatusWatch?.();
+    this.webhooks.stop();
+    this.subscriptionCounts.stop();
     for (const sub of this.subscriptions) sub.unsubscribe();
     this.subscriptions.length = 0;
     this.ready = false;
@@ -106,10 +135,9 @@ export class PresenceReplica {
     if (this.busDown) return;
     for (const gatewayId of this.leases.takeExpired()) {
       const seq = this.membership.gateway(gatewayId)?.seq ?? 0;
-      const changes: MembershipChange[] = [];
-      this.membership.removeGateway(gatewayId, changes);
+      const changes = this.removeGateway(gatewayId);
       this.expired.add(gatewayId);
-      this.options.logger.warn({ gatewayId, changes: changes.length }, 'gateway lease expired; its sockets left');
+      this.options.logger.warn({ gatewayId, changes: changes.members.length }, 'gateway lease expired; its sockets left');
       this.emit(changes, `${gatewayId}:expired:${seq}`);
     }
   }
@@ -122,32 +150,35 @@ export class PresenceReplica {
     if (!this.leases.has(gatewayId)) this.leases.renew(gatewayId, this.options.defaultLeaseTtlMs);
     if (this.expired.delete(gatewayId)) this.requestSync(gatewayId);
 
-    const joins: MemberEntry[] = update.joins.map((j) => ({
-      appId: j.appId,
-      channel: j.channel,
-      socketId: j.socketId,
-      userId: j.userId,
-      userInfo: j.userInfo,
-    }));
     const rejected = new Map<MemberEntry, string>();
     if (update.seq > holdings.seq) {
       if (update.seq !== holdings.seq + 1 && (known || update.seq > 1)) this.requestSync(gatewayId);
-      const changes: MembershipChange[] = [];
-      for (const c of update.counts) this.membership.setCount(gatewayId, c.appId, c.channel, c.count, changes);
-      for (const l of update.leaves) this.membership.leave(gatewayId, l.appId, l.channel, l.socketId, changes);
+      const changes = noChanges();
+      for (const c of update.counts) this.membership.setCount(gatewayId, c.appId, c.channel, c.count, changes.members);
+      for (const l of update.leaves) this.membership.leave(gatewayId, l.appId, l.channel, l.socketId, changes.members);
       for (const c of update.connections) this.membership.setConnections(gatewayId, c.appId, c.count);
-      for (const join of joins) {
+      for (const s of update.signouts) this.users.signout(gatewayId, s.appId, s.socketId, changes.users);
+      for (const s of update.signins) this.users.signin(gatewayId, s, changes.users);
+      for (const join of update.joins) {
         const limit = this.options.apps.byId(join.appId)?.limits.maxPresenceMembers ?? DEFAULT_MEMBER_LIMIT;
         if (this.membership.wouldExceed(join, limit)) {
           rejected.set(join, `Presence channel ${join.channel} is full: it has the maximum of ${limit} members`);
           continue;
         }
-        this.membership.join(gatewayId, join, changes);
+        this.membership.join(gatewayId, join, changes.members);
       }
       holdings.seq = update.seq;
+      if (update.connections.length > 0) this.scheduleConnectionTotals();
       this.emit(changes, `${gatewayId}:${update.seq}`);
     }
-    if (message.expectsReply && this.ready) message.respond(JoinReply.encode({ channels: joins.map((j) => this.membersOf(j, rejected.get(j))) }));
+    if (message.expectsReply && this.ready) {
+      message.respond(
+        JoinReply.encode({
+          channels: update.joins.map((j) => this.membersOf(j, rejected.get(j))),
+          watchlists: update.signins.map((s) => this.watchlistStatus(s)),
+        }),
+      );
+    }
   }
 
   private membersOf(join: MemberEntry, rejectedReason: string | undefined): ChannelMembersMessage {
@@ -157,15 +188,18 @@ export class PresenceReplica {
     return { appId: join.appId, channel: join.channel, members };
   }
 
+  private watchlistStatus(signin: SignedInSocket): WatchlistStatusMessage {
+    return { appId: signin.appId, socketId: signin.socketId, onlineUserIds: signin.watchlist.filter((u) => this.users.isOnline(signin.appId, u)) };
+  }
+
   private onLease(message: BusMessage): void {
     const lease = GatewayLease.decode(message.data);
     const gatewayId = lease.gatewayId;
     if (lease.released) {
-      const changes: MembershipChange[] = [];
       const seq = this.membership.gateway(gatewayId)?.seq ?? 0;
-      this.membership.removeGateway(gatewayId, changes);
+      const changes = this.removeGateway(gatewayId);
       this.leases.forget(gatewayId);
-      this.options.logger.info({ gatewayId, changes: changes.length }, 'gateway released its lease');
+      this.options.logger.info({ gatewayId, changes: changes.members.length }, 'gateway released its lease');
       this.emit(changes, `${gatewayId}:released:${seq}`);
       return;
     }
@@ -180,16 +214,11 @@ export class PresenceReplica {
     const gatewayId = state.gatewayId;
     const holdings = this.membership.gateway(gatewayId);
     if (holdings && holdings.seq > state.seq) return; // older than what we have
-    const changes: MembershipChange[] = [];
-    this.membership.replaceGateway(
-      gatewayId,
-      state.seq,
-      state.counts.map((c) => ({ appId: c.appId, channel: c.channel, count: c.count })),
-      state.members.map((m) => ({ appId: m.appId, channel: m.channel, socketId: m.socketId, userId: m.userId, userInfo: m.userInfo })),
-      state.connections.map((c) => ({ appId: c.appId, count: c.count })),
-      changes,
-    );
+    const changes = noChanges();
+    this.membership.replaceGateway(gatewayId, state.seq, state.counts, state.members, state.connections, changes.members);
+    this.users.replaceGateway(gatewayId, state.signins, changes.users);
     if (!this.leases.has(gatewayId)) this.leases.renew(gatewayId, this.options.defaultLeaseTtlMs);
+    this.scheduleConnectionTotals();
     // Catching up is silent (other replicas announced these changes when they happened),
     // unless this replica had declared the gateway dead: then its users are back for everyone.
     if (this.expired.delete(gatewayId)) this.emit(changes, `${gatewayId}:returned:${state.seq}`);
@@ -200,6 +229,18 @@ export class PresenceReplica {
     message.respond(ChannelQueryReply.encode(answerChannelQuery(this.membership, query)));
   }
 
+  private removeGateway(gatewayId: string): Changes {
+    const changes = noChanges();
+    this.membership.removeGateway(gatewayId, changes.members);
+    this.users.removeGateway(gatewayId, changes.users);
+    this.scheduleConnectionTotals();
+    return changes;
+  }
+
+  private requestSyncFromAll(): void {
+    this.options.bus.publish(subjects.gatewaySyncAll, SyncRequest.encode({ replicaId: this.options.replicaId }));
+  }
+
   private requestSync(gatewayId: string): void {
     const now = this.options.clock.now();
     if (now - (this.lastSyncRequest.get(gatewayId) ?? 0) < SYNC_REQUEST_INTERVAL_MS) return;
@@ -207,9 +248,30 @@ export class PresenceReplica {
     this.options.bus.publish(subjects.gatewaySync(gatewayId), SyncRequest.encode({ replicaId: this.options.replicaId }));
   }
 
-  private emit(changes: readonly MembershipChange[], cause: string): void {
-    if (!this.ready || changes.length === 0) return;
-    for (const event of presenceEvents(changes, cause, this.options.clock.now())) this.options.bus.publish(event.subject, event.data);
-    this.options.onChanges?.(changes, cause);
+  /** Tells gateways every gateway's connection counts (cluster-wide connection limits). */
+  private scheduleConnectionTotals(): void {
+    if (this.totalsTimer || !this.ready) return;
+    this.totalsTimer = setTimeout(safely(this.options.logger, 'connection totals', () => {
+      this.totalsTimer = undefined;
+      const entries = this.membership
+        .gatewayIds()
+        .flatMap((gatewayId) => [...(this.membership.gateway(gatewayId)?.connections ?? [])].map(([appId, count]) => ({ gatewayId, appId, count })));
+      this.options.bus.publish(subjects.connectionTotals, ConnectionTotals.encode({ entries }));
+    }), CONNECTION_TOTALS_DELAY_MS);
+    this.totalsTimer.unref();
+  }
+
+  private emit(changes: Changes, cause: string): void {
+    if (!this.ready) return;
+    const now = this.options.clock.now();
+    const events = [
+      ...presenceEvents(changes.members, cause, now),
+      ...watchlistEvents(changes.users, this.users, this.options.apps, cause, now),
+    ];
+    for (const event of events) this.options.bus.publish(event.subject, event.data);
+    this.webhooks.handle(changes.members, cause);
+    for (const change of changes.members) {
+      if (change.kind === 'subscription_count') this.subscriptionCounts.changed(change.appId, change.channel, change.count);
+    }
   }
 }

@@ -54,6 +54,11 @@ export class NatsBus implements Bus {
     return new NatsBus(nc, options.onHandlerError ?? reportToStderr);
   }
 
+  /** The underlying connection, for JetStream stores built beside the bus. */
+  natsConnection(): NatsConnection {
+    return this.nc;
+  }
+
   /** The URL of the server this client is attached to right now. */
   connectedServer(): string {
     return this.nc.getServer();

@@ -32,6 +32,11 @@ export const subjects = {
   /** Presence -> gateways: "publish your state". */
   gatewaySync: (gatewayId: string) => `herald.gw.${gatewayId}.sync`,
   gatewaySyncAll: 'herald.gw.all.sync',
+  /** Presence -> gateways: cluster-wide connections per app (ConnectionTotals). */
+  connectionTotals: 'herald.presence.connections',
+  /** Webhook events waiting for delivery; in cluster mode a JetStream stream holds them. */
+  webhooks: (appId: string) => `herald.webhooks.${appId}`,
+  webhooksAll: 'herald.webhooks.>',
 } as const;
 
 /** Queue group of presence replicas for queries any one replica can answer. */

@@ -36,6 +36,11 @@ export type ChannelQueryMessage = herald.v1.ChannelQuery.$Properties;
 export type ChannelQueryReplyMessage = herald.v1.ChannelQueryReply.$Properties;
 export type ChannelInfoMessage = herald.v1.ChannelInfo.$Properties;
 export type SyncRequestMessage = herald.v1.SyncRequest.$Properties;
+export type UserSigninMessage = herald.v1.UserSignin.$Properties;
+export type UserSignoutMessage = herald.v1.UserSignout.$Properties;
+export type WatchlistStatusMessage = herald.v1.WatchlistStatus.$Properties;
+export type ConnectionTotalsMessage = herald.v1.ConnectionTotals.$Properties;
+export type WebhookEventMessage = herald.v1.WebhookEvent.$Properties;
 
 export const GatewayUpdate = codec<GatewayUpdateMessage>(herald.v1.GatewayUpdate);
 export const GatewayState = codec<GatewayStateMessage>(herald.v1.GatewayState);
@@ -44,3 +49,5 @@ export const JoinReply = codec<JoinReplyMessage>(herald.v1.JoinReply);
 export const SyncRequest = codec<SyncRequestMessage>(herald.v1.SyncRequest);
 export const ChannelQuery = codec<ChannelQueryMessage>(herald.v1.ChannelQuery);
 export const ChannelQueryReply = codec<ChannelQueryReplyMessage>(herald.v1.ChannelQueryReply);
+export const ConnectionTotals = codec<ConnectionTotalsMessage>(herald.v1.ConnectionTotals);
+export const WebhookEvent = codec<WebhookEventMessage>(herald.v1.WebhookEvent);

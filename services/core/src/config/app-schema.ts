@@ -17,6 +17,36 @@ export const appLimitsSchema = z.strictObject({
   maxPresenceUserInfoBytes: z.number().int().min(1).default(1024),
   maxUserIdLength: z.number().int().min(1).default(128),
   clientEventsPerSecond: z.number().int().min(1).default(10),
+  /** HTTP API requests per second for the app (per api process); 0 = unlimited. Over it: 429. */
+  maxApiRequestsPerSecond: z.number().int().min(0).default(0),
+  maxWatchlistSize: z.number().int().min(0).default(100),
+  /** How long a cache channel keeps its last event. */
+  cacheTtlSeconds: z.number().int().min(1).default(30 * 60),
+});
+
+export const WEBHOOK_EVENT_NAMES = [
+  'channel_occupied',
+  'channel_vacated',
+  'member_added',
+  'member_removed',
+  'client_event',
+  'cache_miss',
+  'subscription_count',
+] as const;
+export type WebhookEventName = (typeof WEBHOOK_EVENT_NAMES)[number];
+
+export const webhookSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  /** Which events this URL receives; all of them when left out. */
+  events: z.array(z.enum(WEBHOOK_EVENT_NAMES)).min(1).default([...WEBHOOK_EVENT_NAMES]),
+  /** Extra headers sent with every POST (e.g. an auth token of the receiver). */
+  headers: z.record(z.string(), z.string()).default({}),
+});
+
+export const userAuthenticationSchema = z.strictObject({
+  /** Close connections that have not signed in (pusher:signin) within `timeoutSeconds` (4009). */
+  required: z.boolean().default(false),
+  timeoutSeconds: z.number().int().min(1).default(30),
 });
 
 export const appSchema = z.strictObject({
@@ -26,6 +56,12 @@ export const appSchema = z.strictObject({
   name: z.string().optional(),
   enabled: z.boolean().default(true),
   clientEvents: z.boolean().default(true),
+  /** Online/offline events for signed-in users' watchlists (Pusher: enabled per app). */
+  watchlistEvents: z.boolean().default(false),
+  /** pusher_internal:subscription_count to subscribers of non-presence channels. */
+  subscriptionCountEvents: z.boolean().default(false),
+  userAuthentication: userAuthenticationSchema.default(userAuthenticationSchema.parse({})),
+  webhooks: z.array(webhookSchema).default([]),
   limits: appLimitsSchema.default(appLimitsSchema.parse({})),
 });
 
@@ -34,4 +70,5 @@ export const appsFileSchema = z.strictObject({
 });
 
 export type AppLimits = z.infer<typeof appLimitsSchema>;
+export type WebhookConfig = z.infer<typeof webhookSchema>;
 export type AppConfig = z.infer<typeof appSchema>;

@@ -24,6 +24,9 @@ export const SERVER_ENV_VARS: Readonly<Record<string, readonly [keyof ServerConf
   HERALD_DRAIN_TIMEOUT_MS: ['drainTimeoutMs', 'int'],
   HERALD_API_MAX_SKEW_SECONDS: ['apiMaxSkewSeconds', 'int'],
   HERALD_BUS_TIMEOUT_MS: ['busTimeoutMs', 'int'],
+  HERALD_WEBHOOK_RETRY_WINDOW_MS: ['webhookRetryWindowMs', 'int'],
+  HERALD_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', 'int'],
+  HERALD_WEBHOOK_ACK_WAIT_MS: ['webhookAckWaitMs', 'int'],
 };
 
 /** Variables about apps, read by the apps loader. */

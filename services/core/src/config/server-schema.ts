@@ -29,6 +29,12 @@ export const serverSchema = z.strictObject({
   apiMaxSkewSeconds: z.number().int().min(1).default(600),
   /** How long the api waits for the bus to confirm a publish before answering 503. */
   busTimeoutMs: z.number().int().min(10).default(2000),
+  /** Webhook retries go on this long after an event was queued (Pusher: 5 minutes). */
+  webhookRetryWindowMs: z.number().int().min(1000).default(5 * 60 * 1000),
+  /** A webhook receiver must answer 2xx within this. */
+  webhookTimeoutMs: z.number().int().min(100).default(4000),
+  /** Cluster mode: a delivery not acknowledged this long (its process died) is handed out again. */
+  webhookAckWaitMs: z.number().int().min(1000).default(30_000),
 });
 
 export type ServerConfig = z.infer<typeof serverSchema>;

@@ -21,6 +21,8 @@ export const PusherErrors = {
   unsupportedProtocol: { code: 4007, message: 'Unsupported protocol version' },
   noProtocolVersion: { code: 4008, message: 'No protocol version supplied' },
   unauthorized: { code: 4009, message: 'Connection is unauthorized' },
+  signinTimeout: { code: 4009, message: 'Connection not authorized within timeout' },
+  terminated: { code: 4009, message: 'Connection terminated by the application' },
   overCapacity: { code: 4100, message: 'Over capacity' },
   slowConsumer: { code: 4100, message: 'Connection closed: the client is not reading its messages fast enough' },
   reconnect: { code: 4200, message: 'Generic reconnect immediately' },

@@ -1,0 +1,120 @@
+/** WebhookQueue in process memory, for embedded mode (lost with the process, like everything embedded). */
+import type { Clock } from '../clock';
+import type { WebhookEventMessage } from '../codec/messages';
+import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, type WebhookQueue } from '../webhooks/webhook-queue';
+
+interface Pending {
+  readonly event: QueuedEvent;
+  readonly queuedAtMs: number;
+  attempt: number;
+  dueAtMs: number;
+}
+
+function normalise(event: WebhookEventMessage): QueuedEvent {
+  return {
+    id: event.id ?? '',
+    appId: event.appId ?? '',
+    name: event.name ?? '',
+    channel: event.channel ?? '',
+    userId: event.userId ?? '',
+    event: event.event ?? '',
+    data: event.data ?? '',
+    socketId: event.socketId ?? '',
+    subscriptionCount: event.subscriptionCount ?? 0,
+    timeMs: event.timeMs ?? 0,
+  };
+}
+
+export class MemoryWebhookQueue implements WebhookQueue {
+  private ready: Pending[] = [];
+  private readonly waiting = new Set<NodeJS.Timeout>();
+  private readonly recentIds = new Map<string, number>();
+  private readonly dead = new Map<string, DeadLetter[]>();
+  private handler: ((item: QueuedWebhook) => void) | undefined;
+  private maxInFlight = 1;
+  private inFlight = 0;
+  private closed = false;
+
+  constructor(private readonly clock: Clock) {}
+
+  emit(event: WebhookEventMessage): void {
+    if (this.closed) return;
+    const now = this.clock.now();
+    const id = event.id ?? '';
+    const seen = this.recentIds.get(id);
+    if (seen !== undefined && now - seen < DUPLICATE_WINDOW_MS) return;
+    this.recentIds.set(id, now);
+    if (this.recentIds.size > 10_000) this.forgetOldIds(now);
+    this.ready.push({ event: normalise(event), queuedAtMs: now, attempt: 0, dueAtMs: now });
+    this.pump();
+  }
+
+  async consume(handler: (item: QueuedWebhook) => void, maxInFlight: number): Promise<void> {
+    this.handler = handler;
+    this.maxInFlight = Math.max(1, maxInFlight);
+    this.pump();
+  }
+
+  async deadLetters(appId: string): Promise<DeadLetter[]> {
+    return [...(this.dead.get(appId) ?? [])];
+  }
+
+  async replayDeadLetters(appId: string): Promise<number> {
+    const letters = this.dead.get(appId) ?? [];
+    this.dead.delete(appId);
+    const now = this.clock.now();
+    for (const letter of letters) this.ready.push({ event: letter.event, queuedAtMs: now, attempt: 0, dueAtMs: now });
+    this.pump();
+    return letters.length;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const timer of this.waiting) clearTimeout(timer);
+    this.waiting.clear();
+  }
+
+  private pump(): void {
+    while (this.handler && !this.closed && this.inFlight < this.maxInFlight && this.ready.length > 0) {
+      const pending = this.ready.shift()!;
+      pending.attempt += 1;
+      this.inFlight += 1;
+      this.handler(this.item(pending));
+    }
+  }
+
+  private item(pending: Pending): QueuedWebhook {
+    let settled = false;
+    const settle = () => {
+      if (settled) throw new Error(`webhook ${pending.event.id} settled twice`);
+      settled = true;
+      this.inFlight -= 1;
+      queueMicrotask(() => this.pump());
+    };
+    return {
+      event: pending.event,
+      queuedAtMs: pending.queuedAtMs,
+      attempt: pending.attempt,
+      ack: settle,
+      retry: (delayMs) => {
+        settle();
+        const timer = setTimeout(() => {
+          this.waiting.delete(timer);
+          this.ready.push(pending);
+          this.pump();
+        }, delayMs);
+        this.waiting.add(timer);
+      },
+      deadLetter: async (reason) => {
+        settle();
+        const letters = this.dead.get(pending.event.appId) ?? [];
+        letters.push({ event: pending.event, reason, deadAtMs: this.clock.now() });
+        this.dead.set(pending.event.appId, letters);
+      },
+    };
+  }
+
+  private forgetOldIds(now: number): void {
+    for (const [id, at] of this.recentIds) if (now - at >= DUPLICATE_WINDOW_MS) this.recentIds.delete(id);
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The durable queue between webhook producers and the webhooks service. Two
+ * implementations: MemoryWebhookQueue (embedded) and JetStreamWebhookQueue (cluster: a
+ * JetStream work-queue stream, so a webhooks process can die mid-delivery and every event
+ * is still delivered at least once after it restarts).
+ *
+ * Rules:
+ * - `emit` drops an event whose id was emitted in the last two minutes (replicas emit twice).
+ * - Each consumed item must end in exactly one of `ack`, `retry` or `deadLetter`; an item
+ *   left alone (the consumer died) comes back after the queue's ack wait.
+ * - Dead letters are kept, counted, listed and can be replayed into the queue.
+ */
+import type { Decoded, WebhookEventMessage } from '../codec/messages';
+import type { WebhookSink } from './webhook-sink';
+
+export type QueuedEvent = Decoded<WebhookEventMessage>;
+
+export interface QueuedWebhook {
+  readonly event: QueuedEvent;
+  /** When the event entered the queue (retry windows count from here). */
+  readonly queuedAtMs: number;
+  /** 1 on the first delivery attempt. */
+  readonly attempt: number;
+  ack(): void;
+  retry(delayMs: number): void;
+  deadLetter(reason: string): Promise<void>;
+}
+
+export interface DeadLetter {
+  readonly event: QueuedEvent;
+  readonly reason: string;
+  readonly deadAtMs: number;
+}
+
+export interface WebhookQueue extends WebhookSink {
+  /** Starts handing queued items to `handler` as they become due, at most `maxInFlight` unsettled at once. */
+  consume(handler: (item: QueuedWebhook) => void, maxInFlight: number): Promise<void>;
+  deadLetters(appId: string): Promise<DeadLetter[]>;
+  /** Moves the app's dead letters back into the queue; returns how many. */
+  replayDeadLetters(appId: string): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Ids remembered by `emit` to drop the copies that every presence replica produces. */
+export const DUPLICATE_WINDOW_MS = 120_000;

@@ -1,0 +1,31 @@
+/**
+ * Delivers what arrives on a user's subject to that user's local sockets: server-to-user
+ * events (channel `#server-to-user-<id>`), watchlist events (no channel), and the
+ * terminate-connections order, which closes them instead.
+ */
+import { decodeEvent } from '../../core/src/codec/event-codec';
+import { PusherErrors } from '../../core/src/protocol/errors';
+import { channelEventFrame } from '../../core/src/protocol/frames';
+import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
+import type { ReplicatedEventFilter } from './replicated-event-filter';
+import type { LocalUser } from './user-registry';
+
+export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: ReplicatedEventFilter): number {
+  if (user.sockets.size === 0) return 0;
+  const event = decodeEvent(data);
+  if (event.replicated && !replicated.firstSighting(event.id)) return 0;
+  if (event.name === TERMINATE_CONNECTIONS_EVENT) {
+    for (const connection of [...user.sockets]) connection.fail(PusherErrors.terminated);
+    return 0;
+  }
+  const frame = Buffer.from(
+    event.channel ? channelEventFrame(event.name, event.channel, event.data) : JSON.stringify({ event: event.name, data: event.data }),
+  );
+  let delivered = 0;
+  for (const connection of user.sockets) {
+    if (connection.socketId === event.excludeSocketId) continue;
+    connection.send(frame);
+    delivered += 1;
+  }
+  return delivered;
+}

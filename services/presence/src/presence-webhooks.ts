@@ -1,0 +1,95 @@
+/**
+ * Webhooks from membership changes: channel_occupied / channel_vacated and member_added /
+ * member_removed. As Pusher does, vacated and removed are held for 3 s and dropped —
+ * together with the occupied/added that cancels them — if the channel or user comes back,
+ * so a page reload does not flap. Ids derive from the cause, so every replica produces the
+ * same id and the queue keeps one copy.
+ */
+import type { AppRegistry } from '../../core/src/apps/app-registry';
+import type { Clock } from '../../core/src/clock';
+import type { Logger } from '../../core/src/logging/logger';
+import { safely } from '../../core/src/logging/safely';
+import type { WebhookEventMessage } from '../../core/src/codec/messages';
+import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
+import type { MembershipChange } from './membership';
+
+export const WEBHOOK_HOLD_MS = 3000;
+
+export class PresenceWebhooks {
+  private readonly held = new Map<string, NodeJS.Timeout>();
+
+  constructor(
+    private readonly sink: WebhookSink,
+    private readonly apps: AppRegistry,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly holdMs = WEBHOOK_HOLD_MS,
+  ) {}
+
+  handle(changes: readonly MembershipChange[], cause: string): void {
+    for (const change of changes) {
+      const app = this.apps.byId(change.appId);
+      switch (change.kind) {
+        case 'occupied':
+          if (this.cancel(`vacated|${change.appId}|${change.channel}`)) break;
+          if (wantsWebhook(app, 'channel_occupied')) this.emit(cause, { appId: change.appId, name: 'channel_occupied', channel: change.channel });
+          break;
+        case 'vacated':
+          if (wantsWebhook(app, 'channel_vacated')) {
+            this.hold(`vacated|${change.appId}|${change.channel}`, cause, { appId: change.appId, name: 'channel_vacated', channel: change.channel });
+          }
+          break;
+        case 'member_added':
+          if (this.cancel(`removed|${change.appId}|${change.channel}|${change.userId}`)) break;
+          if (wantsWebhook(app, 'member_added')) {
+            this.emit(cause, { appId: change.appId, name: 'member_added', channel: change.channel, userId: change.userId });
+          }
+          break;
+        case 'member_removed':
+          if (wantsWebhook(app, 'member_removed')) {
+            this.hold(`removed|${change.appId}|${change.channel}|${change.userId}`, cause, {
+              appId: change.appId,
+              name: 'member_removed',
+              channel: change.channel,
+              userId: change.userId,
+            });
+          }
+          break;
+        default:
+          break;
+      }
+    }
+  }
+
+  stop(): void {
+    for (const timer of this.held.values()) clearTimeout(timer);
+    this.held.clear();
+  }
+
+  private hold(key: string, cause: string, event: WebhookEventMessage): void {
+    this.cancel(key);
+    const timer = setTimeout(safely(this.logger, 'held webhook', () => {
+      this.held.delete(key);
+      this.emit(cause, event);
+    }), this.holdMs);
+    timer.unref();
+    this.held.set(key, timer);
+  }
+
+  /** Drops a held event; true when there was one. */
+  private cancel(key: string): boolean {
+    const timer = this.held.get(key);
+    if (!timer) return false;
+    clearTimeout(timer);
+    this.held.delete(key);
+    return true;
+  }
+
+  private emit(cause: string, event: WebhookEventMessage): void {
+    this.sink.emit({
+      ...event,
+      id: `${cause}|${event.name}|${event.appId}|${event.channel}|${event.userId ?? ''}`,
+      timeMs: this.clock.now(),
+    });
+  }
+}

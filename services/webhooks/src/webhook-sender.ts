@@ -1,0 +1,30 @@
+/** POSTs one signed webhook body to one receiver; only a 2xx within the timeout counts. */
+import type { App } from '../../core/src/apps/app-registry';
+import type { WebhookConfig } from '../../core/src/config/app-schema';
+import { signWebhookBody } from '../../core/src/signing/webhook-signature';
+
+export type SendResult = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export async function sendWebhook(app: App, webhook: WebhookConfig, body: string, timeoutMs: number): Promise<SendResult> {
+  try {
+    const response = await fetch(webhook.url, {
+      method: 'POST',
+      headers: {
+        ...webhook.headers,
+        'content-type': 'application/json',
+        'x-pusher-key': app.key,
+        'x-pusher-signature': signWebhookBody(app.secret, body),
+      },
+      body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    // Drain the body so the connection can be reused.
+    await response.arrayBuffer().catch(() => undefined);
+    if (response.status >= 200 && response.status < 300) return { ok: true };
+    return { ok: false, reason: `${webhook.url} answered ${response.status}` };
+  } catch (err) {
+    const error = err as Error;
+    const reason = error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error.message;
+    return { ok: false, reason: `${webhook.url}: ${reason}` };
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * Delivers queued webhook events: batched per app, POSTed in Pusher's format to every
+ * webhook of the app that wants them, acked when every receiver took them, retried with
+ * back-off otherwise, and dead-lettered — counted, listed, replayable — when the retry
+ * window is over. Delivery is at least once: receivers de-duplicate by each event's `id`.
+ */
+import { Counter, type Registry } from 'prom-client';
+import type { AppRegistry } from '../../core/src/apps/app-registry';
+import type { Clock } from '../../core/src/clock';
+import type { Logger } from '../../core/src/logging/logger';
+import type { QueuedWebhook, WebhookQueue } from '../../core/src/webhooks/webhook-queue';
+import { nextRetry } from './retry-policy';
+import { WebhookBatcher } from './webhook-batcher';
+import { webhookBody } from './webhook-payload';
+import { sendWebhook } from './webhook-sender';
+
+export interface WebhookSettings {
+  /** A receiver must answer 2xx within this (Pusher: 4 s). */
+  readonly timeoutMs: number;
+  /** Retries continue this long after an event was queued (Pusher: 5 minutes). */
+  readonly retryWindowMs: number;
+  readonly batchMaxEvents: number;
+  readonly batchMaxWaitMs: number;
+  /** Events handed out and not yet settled, at most. */
+  readonly maxInFlight: number;
+}
+
+export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
+  timeoutMs: 4000,
+  retryWindowMs: 5 * 60 * 1000,
+  batchMaxEvents: 20,
+  batchMaxWaitMs: 250,
+  maxInFlight: 500,
+};
+
+export interface WebhooksServiceOptions {
+  readonly queue: WebhookQueue;
+  readonly apps: AppRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly settings: WebhookSettings;
+}
+
+export class WebhooksService {
+  private readonly batcher: WebhookBatcher;
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly delivered: Counter;
+  private readonly failedAttempts: Counter;
+  private readonly deadLettered: Counter;
+
+  constructor(private readonly options: WebhooksServiceOptions) {
+    const { settings, metrics } = options;
+    this.batcher = new WebhookBatcher(settings.batchMaxEvents, settings.batchMaxWaitMs, (appId, items) => {
+      const delivery = this.deliver(appId, items).catch((err: unknown) => options.logger.error({ err, appId }, 'webhook delivery crashed'));
+      this.inFlight.add(delivery);
+      void delivery.finally(() => this.inFlight.delete(delivery));
+    });
+    this.delivered = new Counter({ name: 'herald_webhooks_delivered_total', help: 'Webhook events accepted by every receiver', registers: [metrics] });
+    this.failedAttempts = new Counter({ name: 'herald_webhooks_failed_attempts_total', help: 'Webhook deliveries that failed and will be retried', registers: [metrics] });
+    this.deadLettered = new Counter({ name: 'herald_webhooks_dead_lettered_total', help: 'Webhook events given up on and kept as dead letters', registers: [metrics] });
+  }
+
+  async start(): Promise<void> {
+    await this.options.queue.consume((item) => this.batcher.add(item), this.options.settings.maxInFlight);
+  }
+
+  /** Sends what is batched and waits for deliveries under way. */
+  async stop(): Promise<void> {
+    this.batcher.flushAll();
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async deliver(appId: string, items: QueuedWebhook[]): Promise<void> {
+    const { apps, clock, logger, settings } = this.options;
+    const app = apps.byId(appId);
+    const failures = new Map<QueuedWebhook, string>();
+    const wanted = new Set<QueuedWebhook>();
+    if (!app) {
+      for (const item of items) failures.set(item, `unknown app ${appId}`);
+    } else {
+      await Promise.all(
+        app.webhooks.map(async (webhook) => {
+          const batch = items.filter((item) => (webhook.events as readonly string[]).includes(item.event.name));
+          if (batch.length === 0) return;
+          for (const item of batch) wanted.add(item);
+          const result = await sendWebhook(app, webhook, webhookBody(batch.map((i) => i.event), clock.now()), settings.timeoutMs);
+          if (!result.ok) for (const item of batch) failures.set(item, result.reason);
+        }),
+      );
+    }
+    for (const item of items) {
+      const reason = failures.get(item);
+      if (reason === undefined) {
+        if (wanted.has(item)) this.delivered.inc();
+        item.ack();
+        continue;
+      }
+      const decision = nextRetry(item.attempt, item.queuedAtMs, clock.now(), settings.retryWindowMs);
+      if (decision.retry) {
+        this.failedAttempts.inc();
+        logger.warn({ appId, eventId: item.event.id, attempt: item.attempt, retryInMs: decision.delayMs, reason }, 'webhook delivery failed');
+        item.retry(decision.delayMs);
+      } else {
+        this.deadLettered.inc();
+        logger.error({ appId, eventId: item.event.id, attempts: item.attempt, reason }, 'webhook retries exhausted; dead-lettered');
+        await item.deadLetter(reason);
+      }
+    }
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * Runs Herald service processes (`herald gateway|presence|api|all …`) from the compiled
+ * build, as a cluster test needs them: real processes on free ports that can be killed.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { waitFor } from './wait';
+
+const MAIN = resolve(__dirname, '../../services/herald/src/main.js');
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+export interface HeraldProcess {
+  readonly name: string;
+  readonly port: number;
+  readonly pid: number;
+  readonly logFile: string;
+  /** Resolves with the exit code (null when killed by a signal) once the process exits. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  logs(): string;
+  /** Waits until /readyz answers 200. */
+  ready(timeoutMs?: number): Promise<void>;
+}
+
+export interface StartOptions {
+  readonly command: 'gateway' | 'presence' | 'api' | 'all';
+  readonly nats: readonly string[];
+  readonly appsFile: string;
+  readonly name?: string;
+  readonly port?: number;
+  readonly env?: Record<string, string>;
+  readonly args?: readonly string[];
+  /** Wait for /readyz (default true). */
+  readonly waitReady?: boolean;
+}
+
+const logDir = mkdtempSync(join(tmpdir(), 'herald-test-logs-'));
+
+export async function startHeraldProcess(options: StartOptions): Promise<HeraldProcess> {
+  const port = options.port ?? (await freePort());
+  const name = options.name ?? `${options.command}-${port}`;
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(
+    process.execPath,
+    ['--enable-source-maps', MAIN, options.command, '--nats', options.nats.join(','), '--port', String(port), '--apps', options.appsFile, ...(options.args ?? [])],
+    {
+      env: {
+        PATH: process.env.PATH ?? '',
+        HERALD_HOST: '127.0.0.1',
+        HERALD_LOG_LEVEL: 'info',
+        HERALD_GATEWAY_WORKERS: '1',
+        ...options.env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  running.add(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once('exit', (code, signal) => {
+      running.delete(child);
+      resolveExit({ code, signal });
+    });
+  });
+  const handle: HeraldProcess = {
+    name,
+    port,
+    pid: child.pid ?? 0,
+    logFile,
+    exited,
+    kill: (signal = 'SIGKILL') => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+    logs: () => readFileSync(logFile, 'utf8'),
+    ready: async (timeoutMs = 15_000) => {
+      await waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${handle.logs()}`);
+          const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+          return response?.status === 200;
+        },
+        `${name} to be ready`,
+        timeoutMs,
+        50,
+      );
+    },
+  };
+  if (options.waitReady !== false) await handle.ready();
+  return handle;
+}
