@@ -15,8 +15,8 @@ proto:                ## regenerate the protobuf code from proto/herald/v1
 	bash scripts/ensure-deps.sh node
 	node scripts/build-proto.js --force
 
-bench:                ## the benchmark (loadtest/)
-	@echo "make bench: the benchmark is not built yet (see the load-testing issue)"; exit 1
+bench:                ## Herald (embedded, cluster) vs the baseline server, same load runner; sizes via BENCH_* (loadtest/README.md)
+	bash loadtest/bench.sh
 
 cluster:              ## a local cluster to try: nats-server, 2 gateways, 2 presence, api
 	bash scripts/ensure-deps.sh node nats

@@ -18,7 +18,8 @@ export interface AppCredentials {
   readonly secret: string;
 }
 
-export function serverSdk(endpoint: Endpoint, app: AppCredentials): Pusher {
+/** `extra` adds SDK options, e.g. `encryptionMasterKeyBase64` for private-encrypted- channels. */
+export function serverSdk(endpoint: Endpoint, app: AppCredentials, extra: Partial<Pusher.Options> = {}): Pusher {
   return new Pusher({
     appId: app.id,
     key: app.key,
@@ -26,7 +27,8 @@ export function serverSdk(endpoint: Endpoint, app: AppCredentials): Pusher {
     host: endpoint.host ?? '127.0.0.1',
     port: String(endpoint.port),
     useTLS: false,
-  });
+    ...extra,
+  } as Pusher.Options);
 }
 
 export interface ClientOptions {
@@ -35,11 +37,13 @@ export interface ClientOptions {
   /** For pusher:signin (user authentication). */
   readonly signinUser?: { id: string; watchlist?: string[]; [k: string]: unknown };
   readonly extra?: Partial<Options>;
+  /** The server SDK that signs channel and user authorisations (default: `serverSdk(endpoint, app)`). */
+  readonly signer?: Pusher;
 }
 
 /** A pusher-js client whose channel authorisation is signed by the `pusher` SDK, like an app's auth endpoint. */
 export function createClient(endpoint: Endpoint, app: AppCredentials, options: ClientOptions = {}): PusherJs {
-  const signer = serverSdk(endpoint, app);
+  const signer = options.signer ?? serverSdk(endpoint, app);
   return new PusherJs(app.key, {
     cluster: 'mt1',
     wsHost: endpoint.host ?? '127.0.0.1',

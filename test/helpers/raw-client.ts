@@ -15,15 +15,28 @@ export interface RawClient {
   readonly socketId: string;
   readonly closed: Promise<{ code: number; reason: string; at: number }>;
   send(frame: unknown): void;
-  /** Resolves with the first frame (already received or future) that matches. */
-  next(match: (frame: Frame) => boolean, what: string, timeoutMs?: number): Promise<Frame>;
+  /** Sends exactly these bytes: a text frame, or a binary frame when `binary` is true. */
+  sendRaw(data: string | Buffer, binary?: boolean): void;
+  /**
+   * Resolves with the first matching frame (already received or future) at index `fromIndex`
+   * or later of `frames`; pass `frames.length` to wait only for frames still to come.
+   */
+  next(match: (frame: Frame) => boolean, what: string, timeoutMs?: number, fromIndex?: number): Promise<Frame>;
+  /** Subscribes and resolves with the answer: subscription_succeeded or subscription_error. */
+  subscribe(channel: string, auth?: { auth?: string; channel_data?: string }): Promise<Frame>;
   close(): void;
 }
 
-export async function rawClient(port: number, key: string, query = 'protocol=7&client=test&version=1.0'): Promise<RawClient> {
-  const socket = new WebSocket(`ws://127.0.0.1:${port}/app/${key}?${query}`);
+export async function rawClient(
+  port: number,
+  key: string,
+  query = 'protocol=7&client=test&version=1.0',
+  wsOptions: WebSocket.ClientOptions = {},
+): Promise<RawClient> {
+  const socket = new WebSocket(`ws://127.0.0.1:${port}/app/${key}?${query}`, wsOptions);
   const frames: Frame[] = [];
   const waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];
+  socket.on('error', () => {}); // a refused or broken socket shows up in `closed`
   socket.on('message', (data) => {
     const frame = JSON.parse(data.toString()) as Frame;
     frames.push(frame);
@@ -37,8 +50,8 @@ export async function rawClient(port: number, key: string, query = 'protocol=7&c
   const closed = new Promise<{ code: number; reason: string; at: number }>((resolve) => {
     socket.once('close', (code, reason) => resolve({ code, reason: reason.toString(), at: Date.now() }));
   });
-  const next = (match: (f: Frame) => boolean, what: string, timeoutMs = 5000) => {
-    const seen = frames.find(match);
+  const next = (match: (f: Frame) => boolean, what: string, timeoutMs = 5000, fromIndex = 0) => {
+    const seen = frames.slice(fromIndex).find(match);
     if (seen) return Promise.resolve(seen);
     return within(new Promise<Frame>((resolve) => waiters.push({ match, resolve })), what, timeoutMs);
   };
@@ -50,7 +63,18 @@ export async function rawClient(port: number, key: string, query = 'protocol=7&c
     socketId,
     closed,
     send: (frame) => socket.send(JSON.stringify(frame)),
+    sendRaw: (data, binary = false) => socket.send(data, { binary }),
     next,
+    subscribe: (channel, auth = {}) => {
+      const from = frames.length;
+      socket.send(JSON.stringify({ event: 'pusher:subscribe', data: { channel, ...auth } }));
+      return next(
+        (f) => f.channel === channel && (f.event === 'pusher_internal:subscription_succeeded' || f.event === 'pusher:subscription_error'),
+        `an answer to the subscription to ${channel}`,
+        5000,
+        from,
+      );
+    },
     close: () => socket.close(),
   };
 }

@@ -14,6 +14,10 @@ export interface TestApp {
   secret: string;
   enabled?: boolean;
   clientEvents?: boolean;
+  watchlistEvents?: boolean;
+  subscriptionCountEvents?: boolean;
+  userAuthentication?: { required?: boolean; timeoutSeconds?: number };
+  webhooks?: Array<{ url: string; events?: string[]; headers?: Record<string, string> }>;
   limits?: Record<string, number>;
 }
 

@@ -20,8 +20,10 @@ export class ReplicatedEventFilter {
   /** True the first time an id is seen (deliver it), false for a repeat. */
   firstSighting(id: string): boolean {
     const now = this.clock.now();
-    if (now - this.rotatedAt >= this.rotationMs) {
-      this.previous = this.current;
+    const elapsed = now - this.rotatedAt;
+    if (elapsed >= this.rotationMs) {
+      // Rotation is lazy: after a quiet spell of two periods the current generation is stale too.
+      this.previous = elapsed >= 2 * this.rotationMs ? new Set() : this.current;
       this.current = new Set();
       this.rotatedAt = now;
     }

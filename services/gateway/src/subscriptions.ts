@@ -145,8 +145,12 @@ export class Subscriptions {
     const local = await this.options.registry.reserve(app.id, channel);
     const outcome = await this.options.presence.join(app.id, channel, connection.socketId, userId, userInfo);
     if (connection.closed || connection.subscriptions.get(channel) !== subscription) {
-      // Unsubscribed or disconnected while the join was in flight; unsubscribe sent the leave.
+      // Unsubscribed or disconnected while the join was in flight. If that happened before the
+      // join was sent, its leave found no member and the join then added one: leave now (a
+      // no-op when the leave already went out) — unless a newer subscription of this socket
+      // owns the membership (same socket and channel: its own join and leave handle it).
       this.options.registry.release(local);
+      if (outcome.ok && !connection.subscriptions.has(channel)) this.options.presence.leave(app.id, channel, connection.socketId);
       return false;
     }
     if (!outcome.ok) {

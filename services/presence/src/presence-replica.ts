@@ -145,14 +145,15 @@ export class PresenceReplica {
   private onUpdate(message: BusMessage): void {
     const update = GatewayUpdate.decode(message.data);
     const gatewayId = update.gatewayId;
+    const seq = update.seq;
     const known = this.membership.gateway(gatewayId);
     const holdings = this.membership.holdings(gatewayId);
     if (!this.leases.has(gatewayId)) this.leases.renew(gatewayId, this.options.defaultLeaseTtlMs);
     if (this.expired.delete(gatewayId)) this.requestSync(gatewayId);
 
     const rejected = new Map<MemberEntry, string>();
-    if (update.seq > holdings.seq) {
-      if (update.seq !== holdings.seq + 1 && (known || update.seq > 1)) this.requestSync(gatewayId);
+    if (seq > holdings.seq) {
+      if (seq !== holdings.seq + 1 && (known || seq > 1)) this.requestSync(gatewayId);
       const changes = noChanges();
       for (const c of update.counts) this.membership.setCount(gatewayId, c.appId, c.channel, c.count, changes.members);
       for (const l of update.leaves) this.membership.leave(gatewayId, l.appId, l.channel, l.socketId, changes.members);
@@ -167,9 +168,9 @@ export class PresenceReplica {
         }
         this.membership.join(gatewayId, join, changes.members);
       }
-      holdings.seq = update.seq;
+      holdings.seq = seq;
       if (update.connections.length > 0) this.scheduleConnectionTotals();
-      this.emit(changes, `${gatewayId}:${update.seq}`);
+      this.emit(changes, `${gatewayId}:${seq}`);
     }
     if (message.expectsReply && this.ready) {
       message.respond(
@@ -212,16 +213,17 @@ export class PresenceReplica {
   private onState(message: BusMessage): void {
     const state = GatewayState.decode(message.data);
     const gatewayId = state.gatewayId;
+    const seq = state.seq;
     const holdings = this.membership.gateway(gatewayId);
-    if (holdings && holdings.seq > state.seq) return; // older than what we have
+    if (holdings && holdings.seq > seq) return; // older than what we have
     const changes = noChanges();
-    this.membership.replaceGateway(gatewayId, state.seq, state.counts, state.members, state.connections, changes.members);
+    this.membership.replaceGateway(gatewayId, seq, state.counts, state.members, state.connections, changes.members);
     this.users.replaceGateway(gatewayId, state.signins, changes.users);
     if (!this.leases.has(gatewayId)) this.leases.renew(gatewayId, this.options.defaultLeaseTtlMs);
     this.scheduleConnectionTotals();
     // Catching up is silent (other replicas announced these changes when they happened),
     // unless this replica had declared the gateway dead: then its users are back for everyone.
-    if (this.expired.delete(gatewayId)) this.emit(changes, `${gatewayId}:returned:${state.seq}`);
+    if (this.expired.delete(gatewayId)) this.emit(changes, `${gatewayId}:returned:${seq}`);
   }
 
   private onQuery(message: BusMessage): void {

@@ -36,8 +36,12 @@ export function loadAppsFile(path: string, readFile: (path: string) => string = 
   if (!result.success) {
     return fail(
       result.error.issues.map((issue: z.core.$ZodIssue) => {
-        const node = doc.getIn(issue.path as Array<string | number>, true) as { range?: [number, number, number] } | undefined;
-        const line = node?.range ? `:${lineCounter.linePos(node.range[0]).line}` : '';
+        // A missing field has no node of its own: point at the nearest enclosing one.
+        let line = '';
+        for (let depth = issue.path.length; depth >= 0 && !line; depth--) {
+          const node = doc.getIn(issue.path.slice(0, depth) as Array<string | number>, true) as { range?: [number, number, number] } | undefined;
+          if (node?.range) line = `:${lineCounter.linePos(node.range[0]).line}`;
+        }
         return `apps file ${path}${line}: ${formatPath(issue.path)}: ${issue.message}`;
       }),
     );

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { EventEmitter } from 'node:events';
+import WebSocket from 'ws';
+import { serverTextFrame } from './text-frame';
+
+/** ws's frame parser (exported at run time, missing from @types/ws). */
+const { Receiver } = WebSocket as unknown as {
+  Receiver: new (options: { isServer: boolean; maxPayload: number }) => EventEmitter & { write(chunk: Buffer): void };
+};
+
+function parse(frame: Buffer): Promise<{ text: string; isBinary: boolean }> {
+  return new Promise((resolve, reject) => {
+    const receiver = new Receiver({ isServer: false, maxPayload: 0 });
+    receiver.on('message', (data: Buffer, isBinary: boolean) => resolve({ text: data.toString('utf8'), isBinary }));
+    receiver.on('error', reject);
+    receiver.write(frame);
+  });
+}
+
+for (const size of [0, 125, 126, 65535, 65536, 100_000]) {
+  test(`a ${size}-byte payload becomes one text frame that ws's own receiver reads back`, async () => {
+    const text = 'é'.repeat(Math.floor(size / 2)) + 'x'.repeat(size % 2);
+    const frame = serverTextFrame(Buffer.from(text, 'utf8'));
+    assert.deepEqual(await parse(frame), { text, isBinary: false });
+  });
+}

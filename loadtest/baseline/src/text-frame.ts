@@ -1,0 +1,23 @@
+/**
+ * A complete server→client WebSocket text frame (RFC 6455: FIN, opcode 1, unmasked, no
+ * extensions) in one Buffer, built once per publish so that fan-out writes the very same bytes
+ * to every subscriber's socket — what `ws.send()` would frame again for each socket.
+ */
+export function serverTextFrame(payload: Buffer): Buffer {
+  const length = payload.length;
+  const header = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(header + length);
+  frame[0] = 0x81;
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeUInt32BE(Math.floor(length / 2 ** 32), 2);
+    frame.writeUInt32BE(length >>> 0, 6);
+  }
+  payload.copy(frame, header);
+  return frame;
+}

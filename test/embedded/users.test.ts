@@ -1,0 +1,111 @@
+/**
+ * User authentication (pusher:signin), server-to-user events, terminate connections and
+ * watchlists, with pusher-js signing in through the `pusher` SDK's authenticateUser.
+ */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import type PusherJs from 'pusher-js';
+import { connectedClient, serverSdk } from '../helpers/pusher-clients';
+import { rawClient } from '../helpers/raw-client';
+import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
+import { waitFor, within } from '../helpers/wait';
+
+const APP: TestApp = { id: 'users-app', key: 'users-key', secret: 'users-secret', watchlistEvents: true };
+const STRICT: TestApp = { id: 'strict-app', key: 'strict-key', secret: 'strict-secret', userAuthentication: { required: true, timeoutSeconds: 1 } };
+
+async function signedIn(herald: TestHerald, user: { id: string; watchlist?: string[] }, app: TestApp = APP): Promise<PusherJs> {
+  const client = await connectedClient(herald, app, { signinUser: user });
+  client.signin();
+  await within(client.user.signinDonePromise, `${user.id} to sign in`);
+  assert.equal(client.user.user_data?.id, user.id, `${user.id} is signed in`);
+  return client;
+}
+
+describe('user authentication and server-to-user events', () => {
+  let herald: TestHerald;
+  const clients: PusherJs[] = [];
+  before(async () => {
+    herald = await startTestHerald({ apps: [APP, STRICT] });
+  });
+  after(async () => {
+    for (const c of clients) c.disconnect();
+    await herald.stop();
+  });
+
+  it('signs in and delivers sendToUser to every socket of that user only', async () => {
+    const [a1, a2, b] = [await signedIn(herald, { id: 'ann' }), await signedIn(herald, { id: 'ann' }), await signedIn(herald, { id: 'ben' })];
+    clients.push(a1, a2, b);
+    const got = (c: PusherJs) => new Promise((resolve) => c.user.bind('invoice', resolve));
+    const [g1, g2] = [got(a1), got(a2)];
+    const benGot: unknown[] = [];
+    b.user.bind('invoice', (d: unknown) => benGot.push(d));
+    const response = await serverSdk(herald, APP).sendToUser('ann', 'invoice', { total: 42 });
+    assert.equal(response.status, 200);
+    assert.deepEqual(await within(g1, 'first socket'), { total: 42 });
+    assert.deepEqual(await within(g2, 'second socket'), { total: 42 });
+    const marker = new Promise((resolve) => b.user.bind('marker', resolve));
+    await serverSdk(herald, APP).sendToUser('ben', 'marker', {});
+    await within(marker, 'marker for ben');
+    assert.equal(benGot.length, 0, 'ben never got ann\'s event');
+  });
+
+  it('rejects a bad signin signature with 4009 and closes the connection', async () => {
+    const raw = await rawClient(herald.port, APP.key);
+    raw.send({ event: 'pusher:signin', data: { auth: `${APP.key}:${'0'.repeat(64)}`, user_data: JSON.stringify({ id: 'mallory' }) } });
+    const error = await raw.next((f) => f.event === 'pusher:error', 'pusher:error');
+    assert.equal((error.data as { code: number }).code, 4009);
+    assert.equal((await raw.closed).code, 4009);
+  });
+
+  it('only lets a signed-in user subscribe to their own #server-to-user- channel', async () => {
+    const raw = await rawClient(herald.port, APP.key);
+    raw.send({ event: 'pusher:subscribe', data: { channel: '#server-to-user-ann' } });
+    const refused = await raw.next((f) => f.event === 'pusher:subscription_error', 'subscription_error');
+    assert.equal((refused.data as { status: number }).status, 403);
+    raw.close();
+  });
+
+  it('terminates every connection of a user', async () => {
+    const [c1, c2, other] = [await signedIn(herald, { id: 'tom' }), await signedIn(herald, { id: 'tom' }), await signedIn(herald, { id: 'tim' })];
+    clients.push(c1, c2, other);
+    const closedStates = [c1, c2].map((c) => new Promise<string>((resolve) => c.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current))));
+    const response = await serverSdk(herald, APP).terminateUserConnections('tom');
+    assert.equal(response.status, 200);
+    const states = await within(Promise.all(closedStates), 'both of tom\'s sockets to close');
+    for (const state of states) assert.notEqual(state, 'connected');
+    assert.equal(other.connection.state, 'connected');
+  });
+
+  it('sends watchlist online and offline events', async () => {
+    const watcher = await signedIn(herald, { id: 'wendy', watchlist: ['oscar', 'olga'] });
+    clients.push(watcher);
+    const online: string[] = [];
+    const offline: string[] = [];
+    watcher.user.watchlist.bind('online', (e: { user_ids: string[] }) => online.push(...e.user_ids));
+    watcher.user.watchlist.bind('offline', (e: { user_ids: string[] }) => offline.push(...e.user_ids));
+    const oscar = await signedIn(herald, { id: 'oscar' });
+    await waitFor(() => online.includes('oscar'), 'oscar online');
+    oscar.disconnect();
+    await waitFor(() => offline.includes('oscar'), 'oscar offline');
+    assert.ok(!online.includes('olga') && !offline.includes('olga'), 'olga never connected');
+
+    // A watcher signing in later learns at once who is already online.
+    const olga = await signedIn(herald, { id: 'olga' });
+    clients.push(olga);
+    const late = await connectedClient(herald, APP, { signinUser: { id: 'walter', watchlist: ['olga'] } });
+    clients.push(late);
+    const initial = new Promise<string[]>((resolve) => late.user.watchlist.bind('online', (e: { user_ids: string[] }) => resolve(e.user_ids)));
+    late.signin();
+    assert.deepEqual(await within(initial, 'initial online list'), ['olga']);
+  });
+
+  it('closes connections that do not sign in within the grace period when the app requires it', async () => {
+    const anonymous = await rawClient(herald.port, STRICT.key);
+    const closed = await within(anonymous.closed, 'the anonymous socket to be closed', 10_000);
+    assert.equal(closed.code, 4009);
+    const signed = await signedIn(herald, { id: 'sam' }, STRICT);
+    clients.push(signed);
+    await new Promise((r) => setTimeout(r, 1500)); // past the 1 s grace period: must still be connected
+    assert.equal(signed.connection.state, 'connected');
+  });
+});
