@@ -12,7 +12,19 @@ apt_install() {
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "ensure-deps: apt-get install -y $*" >&2
   $sudo apt-get update -qq >/dev/null 2>&1 || true
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# The PostgreSQL server binaries the tests run (test/helpers/postgres.ts): initdb and postgres
+# on PATH or in Debian's /usr/lib/postgresql/<version>/bin. (pg_ctlcluster alone is not
+# enough: it comes with postgresql-common, which can be there without any server.)
+have_postgres_server() {
+  if command -v initdb >/dev/null 2>&1 && command -v postgres >/dev/null 2>&1; then return 0; fi
+  local bin
+  for bin in /usr/lib/postgresql/*/bin; do
+    if [ -x "$bin/initdb" ] && [ -x "$bin/postgres" ]; then return 0; fi
+  done
+  return 1
 }
 
 if need node; then
@@ -33,7 +45,6 @@ if need chromium; then
 fi
 
 if need postgres; then
-  if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
-    apt_install postgresql
-  fi
+  if ! have_postgres_server; then apt_install postgresql; fi
+  have_postgres_server || { echo "ensure-deps: PostgreSQL server binaries still missing after apt-get install postgresql" >&2; exit 1; }
 fi

@@ -20,4 +20,6 @@ if [ $# -gt 0 ]; then
 fi
 [ ${#files[@]} -gt 0 ] || { echo "no test files match: $*" >&2; exit 1; }
 
-exec node --enable-source-maps --test --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=120000 "${files[@]}"
+# --test-force-exit: pusher-js leaves strategy timers running after disconnect() when its
+# server died mid-connect (cluster failure tests), which would hold a finished file open.
+exec node --enable-source-maps --test --test-force-exit --test-concurrency="${TEST_CONCURRENCY:-2}" --test-timeout=120000 "${files[@]}"

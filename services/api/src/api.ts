@@ -55,10 +55,14 @@ export async function registerApi(fastify: FastifyInstance, options: ApiOptions)
     });
 
     // Per-app request rate (limits.maxApiRequestsPerSecond; 0 = unlimited), per api process.
+    // Checked after authentication (a route-level preHandler runs after the instance's), so
+    // only the app's own signed requests use up its budget: requests anyone can send
+    // without the secret must not lock the app out of its API.
     const apiRate = (appId: string) => options.apps.byId(appId)?.limits.maxApiRequestsPerSecond ?? 0;
     await api.register(rateLimit, {
+      hook: 'preHandler',
       timeWindow: 1000,
-      keyGenerator: (request) => (request.params as { app_id?: string }).app_id ?? '',
+      keyGenerator: (request) => request.herald?.app.id ?? '',
       max: async (_request, appId) => apiRate(appId),
       allowList: (_request, appId) => apiRate(appId) === 0,
       errorResponseBuilder: (_request, context) =>

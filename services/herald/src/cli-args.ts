@@ -23,7 +23,7 @@ Commands:
 Flags (each also has a HERALD_* environment variable, see README):
   --port N            listen port (default 6001)
   --host H            listen address (default 0.0.0.0)
-  --apps FILE         apps file (YAML or JSON)
+  --apps FILE|URL     apps file (YAML or JSON), or postgres://user:pass@host:port/db
   --nats URL[,URL]    NATS servers
   --workers N         gateway worker processes
   --gateway-id ID     gateway id (default: generated)

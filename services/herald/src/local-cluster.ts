@@ -99,7 +99,7 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
       `    HTTP API      http://127.0.0.1:${base + 79}`,
       `    presence      health on :${base + 101} and :${base + 102}`,
       `    webhooks      health on :${base + 103}`,
-      `    app           id ${app.id}  key ${app.key}  secret ${app.secret}`,
+      app ? `    app           id ${app.id}  key ${app.key}  secret ${app.secret}` : `    apps          from ${config.appsSource}`,
       '  Ctrl-C stops everything.',
       '',
     ].join('\n') + '\n',

@@ -12,7 +12,7 @@ import { onShutdownSignal } from './shutdown';
 
 async function runEmbedded(config: HeraldConfig, logger: Logger): Promise<void> {
   const herald = await startEmbedded(config, logger);
-  process.stdout.write(`${startupBanner(herald.port, herald.host, config.apps, config.appsSource)}\n`);
+  process.stdout.write(`${startupBanner(herald.port, herald.host, herald.appRegistry.all(), config.appsSource)}\n`);
   onShutdownSignal(logger, () => herald.stop());
 }
 

@@ -3,7 +3,8 @@
  * and one HTTP port. Embedded mode is all three on the in-process bus; cluster mode runs
  * the same code, one or more roles per process, on NATS.
  */
-import { AppRegistry } from '../../core/src/apps/app-registry';
+import type { AppRegistry } from '../../core/src/apps/app-registry';
+import { type AppStore, openAppStore } from '../../core/src/apps/app-store';
 import type { Bus } from '../../core/src/bus/bus';
 import { type Clock, systemClock } from '../../core/src/clock';
 import type { HeraldConfig } from '../../core/src/config/load-config';
@@ -46,6 +47,8 @@ export interface NodeOptions {
   readonly presenceSyncGraceMs: number;
   /** Gateway workers share one drain pace. */
   readonly drainShare?: number;
+  /** Where the apps come from (default: opened from `config`: the apps file, or PostgreSQL). Closed by stop(). */
+  readonly appStore?: AppStore;
 }
 
 export interface RunningNode {
@@ -53,6 +56,8 @@ export interface RunningNode {
   readonly host: string;
   readonly gateway?: Gateway;
   readonly presence?: PresenceReplica;
+  /** The apps every role of this node uses (kept up to date by the app store). */
+  readonly appRegistry: AppRegistry;
   /** Ordered shutdown: readiness off, paced drain, lease released, bus drained. */
   stop(): Promise<void>;
 }
@@ -61,7 +66,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { config, logger, bus, roles, nodeId, stores } = options;
   const { server } = config;
   const clock = options.clock ?? systemClock;
-  const apps = new AppRegistry(config.apps);
+  const appStore = options.appStore ?? (await openAppStore(config, logger));
+  const apps = appStore.registry;
   const metrics = createMetricsRegistry({ node: nodeId });
   const checks: ReadinessCheck[] = [busReadiness(bus)];
 
@@ -144,6 +150,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     host: server.host,
     gateway,
     presence,
+    appRegistry: apps,
     stop: () => {
       stopping ??= (async () => {
         if (gateway) {
@@ -157,6 +164,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         // Let the lease release and other last messages reach the bus before closing it.
         await bus.flush(server.busTimeoutMs).catch(() => undefined);
         await bus.close();
+        await appStore.close();
       })();
       return stopping;
     },

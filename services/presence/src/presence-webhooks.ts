@@ -2,14 +2,17 @@
  * Webhooks from membership changes: channel_occupied / channel_vacated and member_added /
  * member_removed. As Pusher does, vacated and removed are held for 3 s and dropped —
  * together with the occupied/added that cancels them — if the channel or user comes back,
- * so a page reload does not flap. Ids derive from the cause, so every replica produces the
- * same id and the queue keeps one copy.
+ * so a page reload does not flap. The departure is held whenever the app wants either
+ * event of the pair: an app that only wants arrivals must not hear a reload as a second
+ * arrival. Ids derive from the cause, so every replica produces the same id and the queue
+ * keeps one copy.
  */
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
 import type { WebhookEventMessage } from '../../core/src/codec/messages';
+import type { WebhookEventName } from '../../core/src/config/app-schema';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 import type { MembershipChange } from './membership';
 
@@ -35,7 +38,7 @@ export class PresenceWebhooks {
           if (wantsWebhook(app, 'channel_occupied')) this.emit(cause, { appId: change.appId, name: 'channel_occupied', channel: change.channel });
           break;
         case 'vacated':
-          if (wantsWebhook(app, 'channel_vacated')) {
+          if (wantsWebhook(app, 'channel_vacated') || wantsWebhook(app, 'channel_occupied')) {
             this.hold(`vacated|${change.appId}|${change.channel}`, cause, { appId: change.appId, name: 'channel_vacated', channel: change.channel });
           }
           break;
@@ -46,7 +49,7 @@ export class PresenceWebhooks {
           }
           break;
         case 'member_removed':
-          if (wantsWebhook(app, 'member_removed')) {
+          if (wantsWebhook(app, 'member_removed') || wantsWebhook(app, 'member_added')) {
             this.hold(`removed|${change.appId}|${change.channel}|${change.userId}`, cause, {
               appId: change.appId,
               name: 'member_removed',
@@ -66,11 +69,12 @@ export class PresenceWebhooks {
     this.held.clear();
   }
 
-  private hold(key: string, cause: string, event: WebhookEventMessage): void {
+  /** Holds a departure; when the hold ends, it is sent if the app (still) wants it. */
+  private hold(key: string, cause: string, event: WebhookEventMessage & { name: WebhookEventName }): void {
     this.cancel(key);
     const timer = setTimeout(safely(this.logger, 'held webhook', () => {
       this.held.delete(key);
-      this.emit(cause, event);
+      if (wantsWebhook(this.apps.byId(event.appId ?? ''), event.name)) this.emit(cause, event);
     }), this.holdMs);
     timer.unref();
     this.held.set(key, timer);

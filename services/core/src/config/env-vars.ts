@@ -27,9 +27,10 @@ export const SERVER_ENV_VARS: Readonly<Record<string, readonly [keyof ServerConf
   HERALD_WEBHOOK_RETRY_WINDOW_MS: ['webhookRetryWindowMs', 'int'],
   HERALD_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', 'int'],
   HERALD_WEBHOOK_ACK_WAIT_MS: ['webhookAckWaitMs', 'int'],
+  HERALD_APPS_REFRESH_MS: ['appsRefreshMs', 'int'],
 };
 
-/** Variables about apps, read by the apps loader. */
+/** Variables about apps, read by the apps loader (HERALD_APPS_FILE may be a postgres:// URL). */
 export const APP_ENV_VARS = ['HERALD_APPS_FILE', 'HERALD_APP_ID', 'HERALD_APP_KEY', 'HERALD_APP_SECRET'] as const;
 
 /** Variables other parts read directly (worker processes, telemetry). */

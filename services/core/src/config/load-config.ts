@@ -4,6 +4,7 @@
  * names the field and its source; unknown `HERALD_*` variables are problems too.
  */
 import type { AppConfig } from './app-schema';
+import { appsDatabaseUrlProblem, isAppsDatabaseUrl, redactDatabaseUrl } from './apps-database-url';
 import { ConfigError } from './config-error';
 import { APP_ENV_VARS, OTHER_ENV_VARS, SERVER_ENV_VARS, parseEnvValue } from './env-vars';
 import { defaultApp, isAppsProblem, loadAppsFile, type LoadedApps } from './load-apps';
@@ -11,8 +12,11 @@ import { type ServerConfig, serverSchema } from './server-schema';
 
 export interface HeraldConfig {
   readonly server: ServerConfig;
+  /** The apps from the file or the default-app variables; empty when they come from PostgreSQL. */
   readonly apps: AppConfig[];
   readonly appsSource: string;
+  /** `--apps postgres://…`: apps are loaded (and kept up to date) from this database at start. */
+  readonly appsDatabaseUrl?: string;
 }
 
 /** A setting given on the command line, and the flag it came from (for messages). */
@@ -24,7 +28,7 @@ export interface FlagValue {
 export interface ConfigInput {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly flags?: Partial<Record<keyof ServerConfig, FlagValue>>;
-  /** --apps; wins over HERALD_APPS_FILE. */
+  /** --apps; wins over HERALD_APPS_FILE. A file, or a postgres:// URL. */
   readonly appsFile?: string;
   readonly readFile?: (path: string) => string;
 }
@@ -68,13 +72,23 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
   }
 
   let apps: LoadedApps | undefined;
+  let appsDatabaseUrl: string | undefined;
   const appsFile = input.appsFile ?? input.env.HERALD_APPS_FILE;
   try {
     if (appsFile) {
+      const isDatabase = isAppsDatabaseUrl(appsFile);
+      const shown = isDatabase ? redactDatabaseUrl(appsFile) : appsFile;
       for (const name of ['HERALD_APP_ID', 'HERALD_APP_KEY', 'HERALD_APP_SECRET']) {
-        if (input.env[name] !== undefined) problems.push(`${name}: not used when an apps file is given (${appsFile}); set the app there`);
+        if (input.env[name] !== undefined) problems.push(`${name}: not used when an apps file is given (${shown}); set the app there`);
       }
-      apps = loadAppsFile(appsFile, input.readFile);
+      if (isDatabase) {
+        const problem = appsDatabaseUrlProblem(appsFile);
+        if (problem) problems.push(`${input.appsFile !== undefined ? '--apps' : 'HERALD_APPS_FILE'}: ${problem}`);
+        appsDatabaseUrl = appsFile.trim();
+        apps = { apps: [], source: `PostgreSQL ${shown} (table herald_apps)` };
+      } else {
+        apps = loadAppsFile(appsFile, input.readFile);
+      }
     } else {
       apps = defaultApp(input.env);
     }
@@ -84,5 +98,5 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
   }
 
   if (problems.length > 0 || !server || !apps) throw new ConfigError(problems);
-  return { server, apps: apps.apps, appsSource: apps.source };
+  return { server, apps: apps.apps, appsSource: apps.source, ...(appsDatabaseUrl ? { appsDatabaseUrl } : {}) };
 }

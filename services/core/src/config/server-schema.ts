@@ -35,6 +35,8 @@ export const serverSchema = z.strictObject({
   webhookTimeoutMs: z.number().int().min(100).default(4000),
   /** Cluster mode: a delivery not acknowledged this long (its process died) is handed out again. */
   webhookAckWaitMs: z.number().int().min(1000).default(30_000),
+  /** Apps in PostgreSQL: full reload this often, besides LISTEN/NOTIFY (the fallback when a notification is lost). */
+  appsRefreshMs: z.number().int().min(100).default(10_000),
 });
 
 export type ServerConfig = z.infer<typeof serverSchema>;
