@@ -1,6 +1,7 @@
 /**
- * A Herald cluster of real processes for a test file: gateways, presence replicas and an
- * api on a NATS server (or cluster) the test started. Short leases keep failure tests quick.
+ * A Herald cluster of real processes for a test file: gateways, presence replicas, an api
+ * and optionally `herald webhooks` processes on a NATS server (or cluster) the test started.
+ * Short leases keep failure tests quick.
  */
 import { type HeraldProcess, startHeraldProcess } from '../helpers/herald-process';
 import { type AppCredentials, serverSdk } from '../helpers/pusher-clients';
@@ -10,6 +11,8 @@ export interface ClusterOptions {
   readonly natsUrls: readonly string[];
   readonly gateways?: number;
   readonly presence?: number;
+  /** `herald webhooks` processes (default none). */
+  readonly webhooks?: number;
   readonly apps?: TestApp[];
   /** Extra HERALD_* settings for every process. */
   readonly env?: Record<string, string>;
@@ -25,6 +28,7 @@ export const FAST_LEASES = {
 export class TestCluster {
   readonly gateways: HeraldProcess[] = [];
   readonly presence: HeraldProcess[] = [];
+  readonly webhooks: HeraldProcess[] = [];
   api!: HeraldProcess;
 
   private constructor(
@@ -39,6 +43,7 @@ export class TestCluster {
     for (let i = 0; i < (options.presence ?? 2); i++) await cluster.startPresence();
     cluster.api = await cluster.startService('api', 'api');
     for (let i = 0; i < (options.gateways ?? 2); i++) await cluster.startGateway();
+    for (let i = 0; i < (options.webhooks ?? 0); i++) await cluster.startWebhooks();
     return cluster;
   }
 
@@ -58,17 +63,32 @@ export class TestCluster {
     return replica;
   }
 
+  /** Kills gateway `index` (SIGKILL) and starts a new gateway process on its port in its place. */
+  async restartGateway(index: number): Promise<HeraldProcess> {
+    const old = this.gateways[index];
+    await old.kill('SIGKILL');
+    const gateway = await this.startService('gateway', old.name, { port: old.port });
+    this.gateways[index] = gateway;
+    return gateway;
+  }
+
+  async startWebhooks(): Promise<HeraldProcess> {
+    const webhooks = await this.startService('webhooks', `webhooks-${this.webhooks.length + 1}`);
+    this.webhooks.push(webhooks);
+    return webhooks;
+  }
+
   /** The `pusher` server SDK pointed at the api process. */
   sdk(app: AppCredentials = this.app) {
     return serverSdk({ port: this.api.port }, app);
   }
 
   async stop(): Promise<void> {
-    await Promise.all([...this.gateways, this.api, ...this.presence].filter(Boolean).map((p) => p.kill('SIGKILL')));
+    await Promise.all([...this.gateways, this.api, ...this.presence, ...this.webhooks].filter(Boolean).map((p) => p.kill('SIGKILL')));
   }
 
   private startService(
-    command: 'gateway' | 'presence' | 'api',
+    command: 'gateway' | 'presence' | 'api' | 'webhooks',
     name: string,
     extra: { env?: Record<string, string>; args?: string[]; port?: number } = {},
   ): Promise<HeraldProcess> {

@@ -5,21 +5,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
-import { connectedClient, serverSdk } from '../helpers/pusher-clients';
+import { connectedClient, serverSdk, signedIn } from '../helpers/pusher-clients';
 import { rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
 import { waitFor, within } from '../helpers/wait';
 
 const APP: TestApp = { id: 'users-app', key: 'users-key', secret: 'users-secret', watchlistEvents: true };
 const STRICT: TestApp = { id: 'strict-app', key: 'strict-key', secret: 'strict-secret', userAuthentication: { required: true, timeoutSeconds: 1 } };
-
-async function signedIn(herald: TestHerald, user: { id: string; watchlist?: string[] }, app: TestApp = APP): Promise<PusherJs> {
-  const client = await connectedClient(herald, app, { signinUser: user });
-  client.signin();
-  await within(client.user.signinDonePromise, `${user.id} to sign in`);
-  assert.equal(client.user.user_data?.id, user.id, `${user.id} is signed in`);
-  return client;
-}
 
 describe('user authentication and server-to-user events', () => {
   let herald: TestHerald;
@@ -33,7 +25,7 @@ describe('user authentication and server-to-user events', () => {
   });
 
   it('signs in and delivers sendToUser to every socket of that user only', async () => {
-    const [a1, a2, b] = [await signedIn(herald, { id: 'ann' }), await signedIn(herald, { id: 'ann' }), await signedIn(herald, { id: 'ben' })];
+    const [a1, a2, b] = [await signedIn(herald, APP, { id: 'ann' }), await signedIn(herald, APP, { id: 'ann' }), await signedIn(herald, APP, { id: 'ben' })];
     clients.push(a1, a2, b);
     const got = (c: PusherJs) => new Promise((resolve) => c.user.bind('invoice', resolve));
     const [g1, g2] = [got(a1), got(a2)];
@@ -66,7 +58,7 @@ describe('user authentication and server-to-user events', () => {
   });
 
   it('terminates every connection of a user', async () => {
-    const [c1, c2, other] = [await signedIn(herald, { id: 'tom' }), await signedIn(herald, { id: 'tom' }), await signedIn(herald, { id: 'tim' })];
+    const [c1, c2, other] = [await signedIn(herald, APP, { id: 'tom' }), await signedIn(herald, APP, { id: 'tom' }), await signedIn(herald, APP, { id: 'tim' })];
     clients.push(c1, c2, other);
     const closedStates = [c1, c2].map((c) => new Promise<string>((resolve) => c.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current))));
     const response = await serverSdk(herald, APP).terminateUserConnections('tom');
@@ -77,20 +69,20 @@ describe('user authentication and server-to-user events', () => {
   });
 
   it('sends watchlist online and offline events', async () => {
-    const watcher = await signedIn(herald, { id: 'wendy', watchlist: ['oscar', 'olga'] });
+    const watcher = await signedIn(herald, APP, { id: 'wendy', watchlist: ['oscar', 'olga'] });
     clients.push(watcher);
     const online: string[] = [];
     const offline: string[] = [];
     watcher.user.watchlist.bind('online', (e: { user_ids: string[] }) => online.push(...e.user_ids));
     watcher.user.watchlist.bind('offline', (e: { user_ids: string[] }) => offline.push(...e.user_ids));
-    const oscar = await signedIn(herald, { id: 'oscar' });
+    const oscar = await signedIn(herald, APP, { id: 'oscar' });
     await waitFor(() => online.includes('oscar'), 'oscar online');
     oscar.disconnect();
     await waitFor(() => offline.includes('oscar'), 'oscar offline');
     assert.ok(!online.includes('olga') && !offline.includes('olga'), 'olga never connected');
 
     // A watcher signing in later learns at once who is already online.
-    const olga = await signedIn(herald, { id: 'olga' });
+    const olga = await signedIn(herald, APP, { id: 'olga' });
     clients.push(olga);
     const late = await connectedClient(herald, APP, { signinUser: { id: 'walter', watchlist: ['olga'] } });
     clients.push(late);
@@ -103,7 +95,7 @@ describe('user authentication and server-to-user events', () => {
     const anonymous = await rawClient(herald.port, STRICT.key);
     const closed = await within(anonymous.closed, 'the anonymous socket to be closed', 10_000);
     assert.equal(closed.code, 4009);
-    const signed = await signedIn(herald, { id: 'sam' }, STRICT);
+    const signed = await signedIn(herald, STRICT, { id: 'sam' });
     clients.push(signed);
     await new Promise((r) => setTimeout(r, 1500)); // past the 1 s grace period: must still be connected
     assert.equal(signed.connection.state, 'connected');

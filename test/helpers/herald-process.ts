@@ -1,5 +1,5 @@
 /**
- * Runs Herald service processes (`herald gateway|presence|api|all …`) from the compiled
+ * Runs Herald service processes (`herald gateway|presence|api|webhooks|all …`) from the compiled
  * build, as a cluster test needs them: real processes on free ports that can be killed.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -40,7 +40,7 @@ export interface HeraldProcess {
 }
 
 export interface StartOptions {
-  readonly command: 'gateway' | 'presence' | 'api' | 'all';
+  readonly command: 'gateway' | 'presence' | 'api' | 'webhooks' | 'all';
   readonly nats: readonly string[];
   readonly appsFile: string;
   readonly name?: string;

@@ -81,6 +81,15 @@ export async function connectedClient(endpoint: Endpoint, app: AppCredentials, o
   return client;
 }
 
+/** A pusher-js client signed in (pusher:signin) as `user`, authenticated by the `pusher` SDK. */
+export async function signedIn(endpoint: Endpoint, app: AppCredentials, user: { id: string; watchlist?: string[] }): Promise<PusherJs> {
+  const client = await connectedClient(endpoint, app, { signinUser: user });
+  client.signin();
+  await within(client.user.signinDonePromise, `${user.id} to sign in`);
+  if (client.user.user_data?.id !== user.id) throw new Error(`${user.id} is not signed in (user_data ${JSON.stringify(client.user.user_data)})`);
+  return client;
+}
+
 /** Subscribes and resolves once the server confirms; rejects with the subscription error. */
 export function subscribed<T extends Channel = Channel>(client: PusherJs, channelName: string, timeoutMs = 5000): Promise<T> {
   const channel = client.subscribe(channelName) as T;

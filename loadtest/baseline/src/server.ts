@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
 import { apiAuthProblem } from '../../../services/core/src/signing/api-request';
-import { serverTextFrame } from './text-frame';
+import { serverTextFrame } from '../../../services/core/src/protocol/websocket-frame';
 
 export interface BaselineOptions {
   readonly host?: string;

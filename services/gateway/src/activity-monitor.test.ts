@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { App } from '../../core/src/apps/app-registry';
 import { ManualClock } from '../../core/src/clock';
@@ -37,7 +38,7 @@ function setup(appConfig: App = app()) {
   const monitor = new ActivityMonitor(() => connections, clock, ACTIVITY_MS, PONG_MS);
   const connect = () => {
     const socket = new StubSocket();
-    const connection = new Connection(socket as unknown as WebSocket, appConfig, `1.${connections.length + 1}`, clock.now(), 1 << 20, () => undefined);
+    const connection = new Connection(socket as unknown as WebSocket, new PassThrough(), appConfig, `1.${connections.length + 1}`, clock.now(), 1 << 20, () => undefined);
     connections.push(connection);
     return { connection, socket };
   };

@@ -2,9 +2,10 @@
  * One client's WebSocket and the little state the gateway keeps about it. Kept small: an
  * idle gateway holds tens of thousands of these.
  */
-import type { WebSocket } from 'ws';
+import type { Duplex } from 'node:stream';
+import { WebSocket } from 'ws';
 import type { App } from '../../core/src/apps/app-registry';
-import { closesConnection, type PusherErrorSpec } from '../../core/src/protocol/errors';
+import { closesConnection, type PusherErrorSpec, PusherErrors } from '../../core/src/protocol/errors';
 import { errorFrame } from '../../core/src/protocol/frames';
 
 /** What a socket is subscribed to; presence subscriptions remember who the socket is. */
@@ -16,6 +17,8 @@ export interface Subscription {
 }
 
 const SEND_TEXT = { binary: false } as const;
+/** A client cut off for not reading may never answer the close handshake; free its socket after this. */
+const SLOW_READER_CLOSE_GRACE_MS = 5000;
 
 export class Connection {
   readonly subscriptions = new Map<string, Subscription>();
@@ -31,6 +34,12 @@ export class Connection {
 
   constructor(
     readonly socket: WebSocket,
+    /**
+     * The upgraded TCP stream under `socket`. Fan-out writes pre-framed messages to it directly:
+     * with compression off, ws writes each frame synchronously and never queues, so frames
+     * from both paths cannot interleave.
+     */
+    private readonly wire: Duplex,
     readonly app: App,
     readonly socketId: string,
     now: number,
@@ -44,11 +53,22 @@ export class Connection {
   /** Sends one frame; a client that stopped reading is closed instead of buffering without bound. */
   send(frame: string | Buffer): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
-      this.onSlowConsumer(this);
-      return;
-    }
+    if (this.socket.bufferedAmount > this.maxBufferedBytes) return this.cutOffSlowReader();
     this.socket.send(frame, SEND_TEXT);
+  }
+
+  /**
+   * The fan-out path: `frame` is a complete WebSocket frame (see serverTextFrame), built once
+   * per event and written as is to every subscriber. Returns whether it was written.
+   */
+  sendFramed(frame: Buffer): boolean {
+    if (this.closed || this.socket.readyState !== WebSocket.OPEN) return false;
+    if (this.wire.writableLength > this.maxBufferedBytes) {
+      this.cutOffSlowReader();
+      return false;
+    }
+    this.wire.write(frame);
+    return true;
   }
 
   /** Reports an error; errors in the closing ranges also close the socket with the same code. */
@@ -56,6 +76,20 @@ export class Connection {
     const message = detail ? `${spec.message}: ${detail}` : spec.message;
     this.send(errorFrame(spec.code, message));
     if (closesConnection(spec.code)) this.close(spec.code, message);
+  }
+
+  /**
+   * Past the buffer limit nothing more is queued for this client. It gets 4100 after what it
+   * has not read yet (a slow but live client backs off and reconnects), and the socket is
+   * destroyed soon after, so a dead reader holds at most the limit for a few seconds.
+   */
+  private cutOffSlowReader(): void {
+    if (this.closed) return;
+    const { code, message } = PusherErrors.slowConsumer;
+    this.socket.send(errorFrame(code, message));
+    this.close(code, message);
+    setTimeout(() => this.socket.terminate(), SLOW_READER_CLOSE_GRACE_MS).unref();
+    this.onSlowConsumer(this);
   }
 
   close(code: number, reason: string): void {

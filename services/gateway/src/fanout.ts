@@ -1,10 +1,11 @@
 /**
- * THE HOT PATH: runs once per event per gateway. The event is decoded once and framed once;
- * the loop over sockets only compares a socket id and writes the same Buffer. Do not add
- * per-socket JSON, string building or allocation here.
+ * THE HOT PATH: runs once per event per gateway. The event is decoded, serialised and
+ * WebSocket-framed once; the loop over sockets only compares a socket id and writes the same
+ * Buffer to each TCP stream. Do not add per-socket JSON, string building or allocation here.
  */
 import { decodeEvent } from '../../core/src/codec/event-codec';
 import { channelEventFrame } from '../../core/src/protocol/frames';
+import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
 import type { LocalChannel } from './channel-registry';
 import type { ReplicatedEventFilter } from './replicated-event-filter';
 
@@ -12,13 +13,12 @@ export function fanOut(channel: LocalChannel, data: Uint8Array, replicated: Repl
   if (channel.subscribers.size === 0) return 0;
   const event = decodeEvent(data);
   if (event.replicated && !replicated.firstSighting(event.id)) return 0;
-  const frame = Buffer.from(channelEventFrame(event.name, event.channel, event.data, event.userId || undefined));
+  const frame = serverTextFrame(Buffer.from(channelEventFrame(event.name, event.channel, event.data, event.userId || undefined)));
   const exclude = event.excludeSocketId;
   let delivered = 0;
   for (const connection of channel.subscribers) {
     if (connection.socketId === exclude) continue;
-    connection.send(frame);
-    delivered += 1;
+    if (connection.sendFramed(frame)) delivered += 1;
   }
   return delivered;
 }

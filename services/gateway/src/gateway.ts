@@ -212,10 +212,9 @@ export class Gateway {
     }
 
     const { config, clock } = this.options;
-    const connection = new Connection(socket, app, this.socketIds.next(), clock.now(), config.maxSocketBufferBytes, (slow) => {
+    const connection = new Connection(socket, request.raw.socket, app, this.socketIds.next(), clock.now(), config.maxSocketBufferBytes, (slow) => {
       this.metrics.slowConsumers.inc();
-      slow.closed = true;
-      slow.socket.terminate();
+      this.options.logger.info({ socketId: slow.socketId, app: slow.app.id }, 'closed a client that does not read (4100)');
     });
     this.connections.add(connection);
     this.presence.reportConnections(app.id, this.quota.change(app.id, 1));

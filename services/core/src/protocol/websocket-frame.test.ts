@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { serverTextFrame } from './text-frame';
+import { serverTextFrame } from './websocket-frame';
 
 /** ws's frame parser (exported at run time, missing from @types/ws). */
 const { Receiver } = WebSocket as unknown as {
