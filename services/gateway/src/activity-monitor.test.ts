@@ -7,6 +7,7 @@ import { ManualClock } from '../../core/src/clock';
 import { appSchema } from '../../core/src/config/app-schema';
 import { ActivityMonitor } from './activity-monitor';
 import { Connection } from './connection';
+import { TurnBatchedWrites } from './turn-batched-writes';
 
 const ACTIVITY_MS = 120_000;
 const PONG_MS = 30_000;
@@ -38,7 +39,7 @@ function setup(appConfig: App = app()) {
   const monitor = new ActivityMonitor(() => connections, clock, ACTIVITY_MS, PONG_MS);
   const connect = () => {
     const socket = new StubSocket();
-    const connection = new Connection(socket as unknown as WebSocket, new PassThrough(), appConfig, `1.${connections.length + 1}`, clock.now(), 1 << 20, () => undefined);
+    const connection = new Connection(socket as unknown as WebSocket, new PassThrough(), appConfig, `1.${connections.length + 1}`, clock.now(), { writes: new TurnBatchedWrites(), maxBufferedBytes: 1 << 20, onSlowConsumer: () => undefined });
     connections.push(connection);
     return { connection, socket };
   };

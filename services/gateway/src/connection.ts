@@ -16,6 +16,17 @@ export interface Subscription {
   established: boolean;
 }
 
+import type { TurnBatchedWrites } from './turn-batched-writes';
+
+/** What every connection of a gateway shares. */
+export interface ConnectionContext {
+  readonly writes: TurnBatchedWrites;
+  /** Unsent bytes past which a client is cut off as not reading. */
+  readonly maxBufferedBytes: number;
+  /** Told after a client was cut off (metrics, logs). */
+  readonly onSlowConsumer: (connection: Connection) => void;
+}
+
 const SEND_TEXT = { binary: false } as const;
 /** A client cut off for not reading may never answer the close handshake; free its socket after this. */
 const SLOW_READER_CLOSE_GRACE_MS = 5000;
@@ -43,8 +54,7 @@ export class Connection {
     readonly app: App,
     readonly socketId: string,
     now: number,
-    private readonly maxBufferedBytes: number,
-    private readonly onSlowConsumer: (connection: Connection) => void,
+    private readonly context: ConnectionContext,
   ) {
     this.lastActivityAt = now;
     this.connectedAt = now;
@@ -53,7 +63,7 @@ export class Connection {
   /** Sends one frame; a client that stopped reading is closed instead of buffering without bound. */
   send(frame: string | Buffer): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) return this.cutOffSlowReader();
+    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) return this.cutOffSlowReader();
     this.socket.send(frame, SEND_TEXT);
   }
 
@@ -63,12 +73,9 @@ export class Connection {
    */
   sendFramed(frame: Buffer): boolean {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return false;
-    if (this.wire.writableLength > this.maxBufferedBytes) {
-      this.cutOffSlowReader();
-      return false;
-    }
-    this.wire.write(frame);
-    return true;
+    if (this.context.writes.write(this.wire, frame, this.context.maxBufferedBytes)) return true;
+    this.cutOffSlowReader();
+    return false;
   }
 
   /** Reports an error; errors in the closing ranges also close the socket with the same code. */
@@ -89,7 +96,7 @@ export class Connection {
     this.socket.send(errorFrame(code, message));
     this.close(code, message);
     setTimeout(() => this.socket.terminate(), SLOW_READER_CLOSE_GRACE_MS).unref();
-    this.onSlowConsumer(this);
+    this.context.onSlowConsumer(this);
   }
 
   close(code: number, reason: string): void {

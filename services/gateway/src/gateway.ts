@@ -20,7 +20,7 @@ import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { ActivityMonitor } from './activity-monitor';
 import { ChannelRegistry } from './channel-registry';
 import { ClientEvents } from './client-events';
-import { Connection } from './connection';
+import { Connection, type ConnectionContext } from './connection';
 import { ConnectionQuota } from './connection-quota';
 import { fanOut } from './fanout';
 import { FrameHandler } from './frame-handler';
@@ -31,6 +31,7 @@ import { ReplicatedEventFilter } from './replicated-event-filter';
 import { Signin } from './signin';
 import { SocketIdGenerator } from './socket-id';
 import { Subscriptions } from './subscriptions';
+import { TurnBatchedWrites } from './turn-batched-writes';
 import { deliverToUser } from './user-delivery';
 import { UserRegistry } from './user-registry';
 
@@ -71,11 +72,20 @@ export class Gateway {
   private readonly socketIds = new SocketIdGenerator();
   private readonly replicated: ReplicatedEventFilter;
   private readonly connections = new Set<Connection>();
+  private readonly connectionContext: ConnectionContext;
   private accepting = true;
 
   constructor(private readonly options: GatewayOptions) {
     const { bus, logger, clock, config, gatewayId } = options;
     this.metrics = new GatewayMetrics(options.metrics);
+    this.connectionContext = {
+      writes: new TurnBatchedWrites(),
+      maxBufferedBytes: config.maxSocketBufferBytes,
+      onSlowConsumer: (slow) => {
+        this.metrics.slowConsumers.inc();
+        logger.info({ socketId: slow.socketId, app: slow.app.id }, 'closed a client that does not read (4100)');
+      },
+    };
     this.replicated = new ReplicatedEventFilter(clock);
     this.presence = new PresenceLink({
       bus,
@@ -212,10 +222,7 @@ export class Gateway {
     }
 
     const { config, clock } = this.options;
-    const connection = new Connection(socket, request.raw.socket, app, this.socketIds.next(), clock.now(), config.maxSocketBufferBytes, (slow) => {
-      this.metrics.slowConsumers.inc();
-      this.options.logger.info({ socketId: slow.socketId, app: slow.app.id }, 'closed a client that does not read (4100)');
-    });
+    const connection = new Connection(socket, request.raw.socket, app, this.socketIds.next(), clock.now(), this.connectionContext);
     this.connections.add(connection);
     this.presence.reportConnections(app.id, this.quota.change(app.id, 1));
     this.metrics.connections.inc();
