@@ -15,6 +15,11 @@ export class LocalChannel {
   busSubscription: BusSubscription | undefined;
   /** Resolves when the bus has confirmed the interest. */
   interest: Promise<void> = Promise.resolve();
+  /**
+   * New cache-channel subscribers whose cached event is still being fetched: live events for
+   * them wait here so that they arrive after the replay, not before it. Empty almost always.
+   */
+  readonly heldForReplay = new Map<Connection, Buffer[]>();
 
   constructor(
     readonly appId: string,
@@ -75,11 +80,20 @@ export class ChannelRegistry {
   }
 
   /** Completes a reservation: the socket now receives the channel's events. */
-  attach(local: LocalChannel, connection: Connection): void {
+  /** `holdForReplay`: keep live events for this socket until `endReplayHold` (cache channels). */
+  attach(local: LocalChannel, connection: Connection, holdForReplay = false): void {
     local.pending -= 1;
     if (local.subscribers.has(connection)) return;
+    if (holdForReplay) local.heldForReplay.set(connection, []);
     local.subscribers.add(connection);
     this.options.onCountChange(local.appId, local.name, local.size);
+  }
+
+  /** The replay was sent: returns the live events held meanwhile (undefined when the socket left). */
+  endReplayHold(local: LocalChannel, connection: Connection): Buffer[] | undefined {
+    const held = local.heldForReplay.get(connection);
+    local.heldForReplay.delete(connection);
+    return held;
   }
 
   /** Abandons a reservation (the subscription failed or the socket went away). */
@@ -91,6 +105,7 @@ export class ChannelRegistry {
   detach(appId: string, channel: string, connection: Connection): void {
     const local = this.get(appId, channel);
     if (!local || !local.subscribers.delete(connection)) return;
+    local.heldForReplay.delete(connection);
     this.options.onCountChange(appId, channel, local.size);
     this.dropIfUnused(local);
   }

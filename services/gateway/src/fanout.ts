@@ -15,9 +15,17 @@ export function fanOut(channel: LocalChannel, data: Uint8Array, replicated: Repl
   if (event.replicated && !replicated.firstSighting(event.id)) return 0;
   const frame = serverTextFrame(Buffer.from(channelEventFrame(event.name, event.channel, event.data, event.userId || undefined)));
   const exclude = event.excludeSocketId;
+  const holding = channel.heldForReplay.size > 0;
   let delivered = 0;
   for (const connection of channel.subscribers) {
     if (connection.socketId === exclude) continue;
+    if (holding) {
+      const held = channel.heldForReplay.get(connection);
+      if (held) {
+        held.push(frame);
+        continue;
+      }
+    }
     if (connection.sendFramed(frame)) delivered += 1;
   }
   return delivered;

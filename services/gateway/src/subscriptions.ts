@@ -7,11 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { classifyChannel, channelNameProblem, requiresAuth, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
 import { ProtocolError } from '../../core/src/protocol/errors';
 import { channelEventFrame, subscriptionErrorFrame, subscriptionSucceededFrame } from '../../core/src/protocol/frames';
+import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 import { verifyChannelAuth } from '../../core/src/signing/socket-auth';
 import type { Logger } from '../../core/src/logging/logger';
-import type { ChannelRegistry } from './channel-registry';
+import type { ChannelRegistry, LocalChannel } from './channel-registry';
 import { parseChannelData } from './channel-data';
 import type { Connection } from './connection';
 import { presenceData } from './presence-data';
@@ -82,15 +83,18 @@ export class Subscriptions {
           this.options.registry.release(local);
           return;
         }
-        this.options.registry.attach(local, connection);
+        this.options.registry.attach(local, connection, kind.cache);
         connection.subscriptions.set(channel, { established: true });
+        connection.send(subscriptionSucceededFrame(channel));
+        if (kind.cache) await this.replayCache(connection, channel, local);
+        return;
       }
       connection.send(subscriptionSucceededFrame(channel));
       if (kind.cache) await this.replayCache(connection, channel);
       return;
     }
-    const joined = await this.joinPresence(connection, channel, presenceUser.userId, presenceUser.userInfo, Boolean(existing));
-    if (joined && kind.cache) await this.replayCache(connection, channel);
+    const joined = await this.joinPresence(connection, channel, presenceUser.userId, presenceUser.userInfo, Boolean(existing), kind.cache);
+    if (joined && kind.cache) await this.replayCache(connection, channel, joined);
   }
 
   /**
@@ -105,8 +109,12 @@ export class Subscriptions {
     connection.send(subscriptionErrorFrame(channel, 'AuthError', `Sign in as the user to receive ${channel}`, 403));
   }
 
-  /** Cache channels: the last event right after subscription_succeeded, else pusher:cache_miss. */
-  private async replayCache(connection: Connection, channel: string): Promise<void> {
+  /**
+   * Cache channels: the last event right after subscription_succeeded, else pusher:cache_miss.
+   * `held`: the channel where this socket was just attached with its live events held; they
+   * follow the replay, so the socket never sees the cached event after a newer one.
+   */
+  private async replayCache(connection: Connection, channel: string, held?: LocalChannel): Promise<void> {
     const { app } = connection;
     let cached;
     try {
@@ -114,15 +122,19 @@ export class Subscriptions {
     } catch (err) {
       this.options.logger.warn({ err, channel }, 'cache store unavailable; reporting a cache miss');
     }
-    if (connection.closed) return;
+    const live = held ? this.options.registry.endReplayHold(held, connection) : [];
+    if (connection.closed || !live) return;
     if (cached) {
-      connection.send(channelEventFrame(cached.name, channel, cached.data));
-      return;
+      const frame = serverTextFrame(Buffer.from(channelEventFrame(cached.name, channel, cached.data)));
+      // An event published after the subscription may already be what the cache holds.
+      if (!live.some((f) => f.equals(frame))) connection.sendFramed(frame);
+    } else {
+      connection.send(JSON.stringify({ event: 'pusher:cache_miss', channel }));
+      if (wantsWebhook(app, 'cache_miss')) {
+        this.options.webhooks.emit({ id: randomUUID(), appId: app.id, name: 'cache_miss', channel, timeMs: this.options.now() });
+      }
     }
-    connection.send(JSON.stringify({ event: 'pusher:cache_miss', channel }));
-    if (wantsWebhook(app, 'cache_miss')) {
-      this.options.webhooks.emit({ id: randomUUID(), appId: app.id, name: 'cache_miss', channel, timeMs: this.options.now() });
-    }
+    for (const frame of live) connection.sendFramed(frame);
   }
 
   unsubscribe(connection: Connection, channel: string): void {
@@ -138,7 +150,15 @@ export class Subscriptions {
     for (const channel of [...connection.subscriptions.keys()]) this.unsubscribe(connection, channel);
   }
 
-  private async joinPresence(connection: Connection, channel: string, userId: string, userInfo: string, resubscribe: boolean): Promise<boolean> {
+  /** Returns the channel the socket joined, or undefined when the join failed or was abandoned. */
+  private async joinPresence(
+    connection: Connection,
+    channel: string,
+    userId: string,
+    userInfo: string,
+    resubscribe: boolean,
+    holdForReplay: boolean,
+  ): Promise<LocalChannel | undefined> {
     const { app } = connection;
     const subscription = { userId, established: false };
     connection.subscriptions.set(channel, subscription);
@@ -151,18 +171,18 @@ export class Subscriptions {
       // owns the membership (same socket and channel: its own join and leave handle it).
       this.options.registry.release(local);
       if (outcome.ok && !connection.subscriptions.has(channel)) this.options.presence.leave(app.id, channel, connection.socketId);
-      return false;
+      return undefined;
     }
     if (!outcome.ok) {
       this.options.registry.release(local);
       connection.subscriptions.delete(channel);
       if (resubscribe) this.options.registry.detach(app.id, channel, connection);
       connection.send(subscriptionErrorFrame(channel, 'PresenceError', outcome.reason, outcome.status));
-      return false;
+      return undefined;
     }
-    this.options.registry.attach(local, connection);
+    this.options.registry.attach(local, connection, holdForReplay);
     subscription.established = true;
     connection.send(subscriptionSucceededFrame(channel, presenceData(outcome.members)));
-    return true;
+    return local;
   }
 }
