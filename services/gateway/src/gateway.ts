@@ -30,6 +30,7 @@ import { PresenceLink } from './presence-link';
 import { ReplicatedEventFilter } from './replicated-event-filter';
 import { Signin } from './signin';
 import { SocketIdGenerator } from './socket-id';
+import { releaseUpgradeRequest } from './release-upgrade-request';
 import { Subscriptions } from './subscriptions';
 import { TurnBatchedWrites } from './turn-batched-writes';
 import { deliverToUser } from './user-delivery';
@@ -240,6 +241,7 @@ export class Gateway {
     socket.on('pong', () => {
       connection.lastActivityAt = clock.now();
     });
+    releaseUpgradeRequest(socket, request);
     socket.on('error', (err) => this.options.logger.debug({ err, socketId: connection.socketId }, 'socket error'));
     socket.on('close', () => this.closed(connection));
 
