@@ -120,3 +120,34 @@ describe('NatsBus across a nats-server restart', () => {
     assert.equal(Buffer.from(await publisher.request('reconnect.rpc', Buffer.from('2'), 5000)).toString(), 're:2');
   });
 });
+
+describe('NatsBus flush', () => {
+  it('confirms every publish when many flushes share round trips across turns', async () => {
+    const subscriber = await NatsBus.connect({ servers: [nats.url], name: 'flush-sub' });
+    const publisher = await NatsBus.connect({ servers: [nats.url], name: 'flush-pub' });
+    try {
+      const received = new Set<string>();
+      subscriber.subscribe('flush.test', (message: BusMessage) => received.add(Buffer.from(message.data).toString()));
+      await subscriber.flush(5000);
+      // Like concurrent API requests: bursts in one turn, and more arriving while a PING is out.
+      const confirmations: Array<Promise<void>> = [];
+      for (let turn = 0; turn < 30; turn++) {
+        for (let i = 0; i < 10; i++) {
+          publisher.publish('flush.test', Buffer.from(`${turn}.${i}`));
+          confirmations.push(publisher.flush(5000));
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await Promise.all(confirmations);
+      await within(
+        (async () => {
+          while (received.size < 300) await new Promise((resolve) => setTimeout(resolve, 10));
+        })(),
+        'all 300 messages at the subscriber',
+      );
+      assert.equal(received.size, 300);
+    } finally {
+      await Promise.all([subscriber.close(), publisher.close()]);
+    }
+  });
+});

@@ -29,6 +29,7 @@ export interface NatsBusOptions {
 export class NatsBus implements Bus {
   private connected = true;
   private closed = false;
+  private pendingRoundTrip: Promise<void> | undefined;
   private readonly statusListeners = new Set<(s: BusStatus) => void>();
 
   private constructor(
@@ -115,10 +116,26 @@ export class NatsBus implements Bus {
       timer = setTimeout(() => reject(new BusTimeoutError('flush', timeoutMs)), timeoutMs);
     });
     try {
-      await Promise.race([this.nc.flush(), timeout]);
+      await Promise.race([this.sharedRoundTrip(), timeout]);
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Flushes asked for during one event-loop turn share one PING: it is sent after the turn,
+   * behind every message published in it, and the server answers it only after processing
+   * them. One round trip per turn instead of one per API request.
+   */
+  private sharedRoundTrip(): Promise<void> {
+    if (!this.pendingRoundTrip) {
+      this.pendingRoundTrip = new Promise<void>((resolve) => setImmediate(resolve)).then(() => {
+        // Anything published from here on needs a later PING.
+        this.pendingRoundTrip = undefined;
+        return this.nc.flush();
+      });
+    }
+    return this.pendingRoundTrip;
   }
 
   isConnected(): boolean {
