@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import type { App } from '../../core/src/apps/app-registry';
 import { closesConnection, type PusherErrorSpec, PusherErrors } from '../../core/src/protocol/errors';
 import { errorFrame } from '../../core/src/protocol/frames';
+import type { TurnBatchedWrites } from './turn-batched-writes';
 
 /** What a socket is subscribed to; presence subscriptions remember who the socket is. */
 export interface Subscription {
@@ -15,8 +16,6 @@ export interface Subscription {
   /** False while a presence join waits for the presence service. */
   established: boolean;
 }
-
-import type { TurnBatchedWrites } from './turn-batched-writes';
 
 /** What every connection of a gateway shares. */
 export interface ConnectionContext {
@@ -63,7 +62,8 @@ export class Connection {
   /** Sends one frame; a client that stopped reading is closed instead of buffering without bound. */
   send(frame: string | Buffer): void {
     if (this.closed) return;
-    if (this.socket.bufferedAmount > this.context.maxBufferedBytes) return this.cutOffSlowReader();
+    // While corked, the buffer also holds this turn's own frames, which are not backlog.
+    if (this.wire.writableCorked === 0 && this.socket.bufferedAmount > this.context.maxBufferedBytes) return this.cutOffSlowReader();
     this.socket.send(frame, SEND_TEXT);
   }
 
