@@ -2,8 +2,9 @@
  * `pusher_internal:subscription_count` for apps that enable it: the cluster-wide number of
  * subscriptions of a non-presence channel, sent to its subscribers when it changes — at most
  * once per interval per channel, always ending on the latest count — plus the
- * `subscription_count` webhook. Replicas emit with the same id per (count, interval) so
- * gateways and the webhook queue keep one copy.
+ * `subscription_count` webhook. Every replica hears the same changes, so the id names the
+ * state (the count and how many changes led to it), not the moment: two replicas that send
+ * the same state send the same id, and gateways and webhook receivers keep one copy.
  */
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
@@ -17,6 +18,8 @@ import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-
 
 interface ChannelState {
   latest: number;
+  /** Changes seen since the channel was last empty: the same on every replica. */
+  version: number;
   sent: number;
   sentAt: number;
   timer: NodeJS.Timeout | undefined;
@@ -40,10 +43,11 @@ export class SubscriptionCounts {
     const key = `${appId}\u0000${channel}`;
     let state = this.channels.get(key);
     if (!state) {
-      state = { latest: count, sent: -1, sentAt: 0, timer: undefined };
+      state = { latest: count, version: 0, sent: -1, sentAt: 0, timer: undefined };
       this.channels.set(key, state);
     }
     state.latest = count;
+    state.version += 1;
     if (state.timer) return;
     const wait = Math.max(0, state.sentAt + this.intervalMs - this.clock.now());
     const current = state;
@@ -63,7 +67,7 @@ export class SubscriptionCounts {
     const now = this.clock.now();
     state.sent = count;
     state.sentAt = now;
-    const id = `subscription_count|${appId}|${channel}|${count}|${Math.floor(now / this.intervalMs)}`;
+    const id = `subscription_count|${appId}|${channel}|${count}|v${state.version}`;
     if (count > 0) {
       this.bus.publish(
         subjects.channel(appId, channel),
