@@ -13,7 +13,7 @@ import { busReadiness, type ReadinessCheck, registerHealthRoutes } from '../../c
 import { createMetricsRegistry } from '../../core/src/service/metrics';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookQueue } from '../../core/src/webhooks/webhook-queue';
-import { WebhooksService } from '../../webhooks/src/webhooks-service';
+import { DEFAULT_WEBHOOK_SETTINGS, WebhooksService } from '../../webhooks/src/webhooks-service';
 import { apiBodyLimit, registerApi } from '../../api/src/api';
 import { Gateway } from '../../gateway/src/gateway';
 import { PresenceReplica } from '../../presence/src/presence-replica';
@@ -114,11 +114,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       logger: logger.child({ service: 'webhooks' }),
       metrics,
       settings: {
+        ...DEFAULT_WEBHOOK_SETTINGS,
         timeoutMs: server.webhookTimeoutMs,
         retryWindowMs: server.webhookRetryWindowMs,
-        batchMaxEvents: 20,
-        batchMaxWaitMs: 250,
-        maxInFlight: 500,
       },
     });
     await webhooks.start();

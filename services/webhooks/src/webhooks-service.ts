@@ -4,6 +4,7 @@
  * back-off otherwise, and dead-lettered — counted, listed, replayable — when the retry
  * window is over. Delivery is at least once: receivers de-duplicate by each event's `id`.
  */
+import { WEBHOOK_BATCH_MAX_EVENTS, WEBHOOK_BATCH_MAX_WAIT_MS } from '../../core/src/webhooks/webhook-batching';
 import { Counter, type Registry } from 'prom-client';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
@@ -28,8 +29,8 @@ export interface WebhookSettings {
 export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   timeoutMs: 4000,
   retryWindowMs: 5 * 60 * 1000,
-  batchMaxEvents: 20,
-  batchMaxWaitMs: 250,
+  batchMaxEvents: WEBHOOK_BATCH_MAX_EVENTS,
+  batchMaxWaitMs: WEBHOOK_BATCH_MAX_WAIT_MS,
   maxInFlight: 500,
 };
 

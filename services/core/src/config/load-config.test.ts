@@ -101,6 +101,12 @@ describe('loadConfig: server settings', () => {
     const problems = problemsOf({ env: { HERALD_LEASE_INTERVAL_MS: '5000', HERALD_LEASE_TTL_MS: '5000' } });
     assert.match(problems[0], /^HERALD_LEASE_TTL_MS: the lease TTL \(5000 ms\) must be longer than the renewal interval \(5000 ms\)/);
   });
+
+  it('refuses a webhook ack wait that a slow delivery could outlast, naming the variable', () => {
+    const problems = problemsOf({ env: { HERALD_WEBHOOK_TIMEOUT_MS: '4000', HERALD_WEBHOOK_ACK_WAIT_MS: '4000' } });
+    assert.match(problems[0], /^HERALD_WEBHOOK_ACK_WAIT_MS: the webhook ack wait \(4000 ms\) must be longer than a delivery can take \(timeout 4000 ms \+ 250 ms batching\)/);
+    assert.doesNotThrow(() => loadConfig({ env: { HERALD_WEBHOOK_TIMEOUT_MS: '4000', HERALD_WEBHOOK_ACK_WAIT_MS: '4251' } }));
+  });
 });
 
 describe('loadConfig: apps', () => {

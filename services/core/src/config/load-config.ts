@@ -8,6 +8,7 @@ import { appsDatabaseUrlProblem, isAppsDatabaseUrl, redactDatabaseUrl } from './
 import { ConfigError } from './config-error';
 import { APP_ENV_VARS, OTHER_ENV_VARS, SERVER_ENV_VARS, parseEnvValue } from './env-vars';
 import { defaultApp, isAppsProblem, loadAppsFile, type LoadedApps } from './load-apps';
+import { WEBHOOK_BATCH_MAX_WAIT_MS } from '../webhooks/webhook-batching';
 import { type ServerConfig, serverSchema } from './server-schema';
 
 export interface HeraldConfig {
@@ -68,6 +69,13 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
   if (server && server.leaseTtlMs <= server.leaseIntervalMs) {
     problems.push(
       `${sourceOf.leaseTtlMs ?? 'leaseTtlMs'}: the lease TTL (${server.leaseTtlMs} ms) must be longer than the renewal interval (${server.leaseIntervalMs} ms)`,
+    );
+  }
+  // JetStream would hand a batch to another webhooks process while the first still delivers it.
+  const longestDeliveryMs = server ? server.webhookTimeoutMs + WEBHOOK_BATCH_MAX_WAIT_MS : 0;
+  if (server && server.webhookAckWaitMs <= longestDeliveryMs) {
+    problems.push(
+      `${sourceOf.webhookAckWaitMs ?? 'webhookAckWaitMs'}: the webhook ack wait (${server.webhookAckWaitMs} ms) must be longer than a delivery can take (timeout ${server.webhookTimeoutMs} ms + ${WEBHOOK_BATCH_MAX_WAIT_MS} ms batching)`,
     );
   }
 
