@@ -32,14 +32,26 @@ export function queryParams(url: string): QueryParams {
 
 export function authenticate(request: FastifyRequest, apps: AppRegistry, clock: Clock, maxSkewSeconds: number): App {
   const { app_id: appId } = request.params as { app_id: string };
+  return authenticateRequest({ appId, method: request.method, url: request.raw.url ?? request.url, rawBody: request.rawBody ?? '' }, apps, clock, maxSkewSeconds);
+}
+
+/** The request as signed: method, the URL as sent (path and query) and the body's exact text. */
+export interface SignedRequest {
+  readonly appId: string;
+  readonly method: string;
+  readonly url: string;
+  readonly rawBody: string;
+}
+
+export function authenticateRequest(request: SignedRequest, apps: AppRegistry, clock: Clock, maxSkewSeconds: number): App {
+  const { appId, url } = request;
   const app = apps.byId(appId);
   if (!app) throw new HttpError(404, `Unknown app ${JSON.stringify(appId)}`);
-  const url = request.raw.url ?? request.url;
   const problem = apiAuthProblem({
     method: request.method,
     path: url.split('?')[0],
     params: queryParams(url),
-    rawBody: request.rawBody ?? '',
+    rawBody: request.rawBody,
     key: app.key,
     secret: app.secret,
     nowSeconds: Math.floor(clock.now() / 1000),

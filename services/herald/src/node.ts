@@ -15,6 +15,7 @@ import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookQueue } from '../../core/src/webhooks/webhook-queue';
 import { DEFAULT_WEBHOOK_SETTINGS, WebhooksService } from '../../webhooks/src/webhooks-service';
 import { apiBodyLimit, registerApi } from '../../api/src/api';
+import type { RequestInterceptor } from '../../api/src/events-fast-path';
 import { Gateway } from '../../gateway/src/gateway';
 import { PresenceReplica } from '../../presence/src/presence-replica';
 import { createHttpServer } from './http-server';
@@ -122,10 +123,11 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await webhooks.start();
   }
 
-  const http = createHttpServer(logger, apiBodyLimit(apps));
+  const fastPaths: RequestInterceptor[] = [];
+  const http = createHttpServer(logger, apiBodyLimit(apps), fastPaths);
   if (gateway) await gateway.register(http);
   if (roles.api) {
-    await registerApi(http, {
+    const eventsFastPath = await registerApi(http, {
       apps,
       bus,
       clock,
@@ -135,6 +137,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
       cache: stores.cache,
       deadLetters: stores.webhooks,
     });
+    fastPaths.push(eventsFastPath);
   }
   registerHealthRoutes(http, checks, metrics);
   gateway?.start();

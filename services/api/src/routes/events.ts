@@ -26,17 +26,19 @@ async function channelInfoFor(app: App, triggers: readonly TriggerRequest[], cli
   return client.channels(app.id, [...wanted]);
 }
 
+/** POST /apps/:app_id/events for an authenticated app: the answer's body (errors throw HttpError). */
+export async function triggerEvent(app: App, body: unknown, options: EventRoutesOptions): Promise<object> {
+  const trigger = readTrigger(body, app, false);
+  const info = await channelInfoFor(app, [trigger], options.channelInfo);
+  await options.publisher.publish(app, [trigger]);
+  if (trigger.info.length === 0) return {};
+  const channels: Record<string, Record<string, number>> = {};
+  for (const channel of trigger.channels) channels[channel] = attributes(channel, trigger.info, info.get(channel));
+  return { channels };
+}
+
 export async function eventRoutes(fastify: FastifyInstance, options: EventRoutesOptions): Promise<void> {
-  fastify.post('/apps/:app_id/events', async (request) => {
-    const app = request.herald!.app;
-    const trigger = readTrigger(request.body, app, false);
-    const info = await channelInfoFor(app, [trigger], options.channelInfo);
-    await options.publisher.publish(app, [trigger]);
-    if (trigger.info.length === 0) return {};
-    const channels: Record<string, Record<string, number>> = {};
-    for (const channel of trigger.channels) channels[channel] = attributes(channel, trigger.info, info.get(channel));
-    return { channels };
-  });
+  fastify.post('/apps/:app_id/events', (request) => triggerEvent(request.herald!.app, request.body, options));
 
   fastify.post('/apps/:app_id/batch_events', async (request) => {
     const app = request.herald!.app;
