@@ -2,29 +2,15 @@
  * Runs Herald service processes (`herald gateway|presence|api|webhooks|all …`) from the compiled
  * build, as a cluster test needs them: real processes on free ports that can be killed.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { forgetChild, freePort, killOnExit } from './local-resources';
 import { waitFor } from './wait';
 
 const MAIN = resolve(__dirname, '../../services/herald/src/main.js');
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
 
-export function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolvePort(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
 
 export interface HeraldProcess {
   readonly name: string;
@@ -74,10 +60,10 @@ export async function startHeraldProcess(options: StartOptions): Promise<HeraldP
   );
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  running.add(child);
+  killOnExit(child);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
     child.once('exit', (code, signal) => {
-      running.delete(child);
+      forgetChild(child);
       resolveExit({ code, signal });
     });
   });

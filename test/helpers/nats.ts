@@ -6,9 +6,10 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
-import { connect as tcpConnect, createServer } from 'node:net';
+import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { forgetChild, forgetDir, freePort, isTracked, killOnExit, removeOnExit } from './local-resources';
 import { waitFor, within } from './wait';
 
 const START_TIMEOUT_MS = 15_000;
@@ -49,23 +50,6 @@ export interface NatsCluster {
   stop(): Promise<void>;
 }
 
-const running = new Set<ChildProcess>();
-/** Temp dirs of servers not stopped yet, removed on exit too. */
-const tempDirs = new Set<string>();
-function killAllNow(): void {
-  for (const child of running) child.kill('SIGKILL');
-  running.clear();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-process.once('exit', killAllNow);
-// Ctrl-C / SIGTERM on the test process: kill the servers, then die as the signal intends.
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAllNow();
-    process.kill(process.pid, signal);
-  });
-}
 
 export function natsServerBinary(): string {
   for (const dir of (process.env.PATH ?? '').split(':')) {
@@ -75,16 +59,6 @@ export function natsServerBinary(): string {
   throw new Error('nats-server not found on PATH or at /usr/sbin/nats-server (scripts/ensure-deps.sh installs it)');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolveConnect) => {
@@ -178,23 +152,22 @@ class ManagedNatsServer implements NatsServer {
       closeSync(stderr);
     }
     child.unref();
-    running.add(child);
+    killOnExit(child);
     this.child = child;
     this.exited = new Promise<void>((resolveExit) => {
       child.once('exit', () => {
-        running.delete(child);
+        forgetChild(child);
         resolveExit();
       });
       child.once('error', () => {
-        running.delete(child);
+        forgetChild(child);
         resolveExit();
       });
     });
   }
 
   isRunning(): boolean {
-    const child = this.child;
-    return child !== undefined && running.has(child);
+    return isTracked(this.child);
   }
 
   /** Waits until the server is healthy (incl. JetStream) and accepts client connections. */
@@ -251,7 +224,7 @@ class ManagedNatsServer implements NatsServer {
     }
     this.removed = true;
     rmSync(this.dir, { recursive: true, force: true });
-    tempDirs.delete(this.dir);
+    forgetDir(this.dir);
   }
 
   async monitor<T>(path: string): Promise<T> {
@@ -277,7 +250,7 @@ class ManagedNatsServer implements NatsServer {
 
 function newServer(name: string, ports: Ports, jetstream: boolean, cluster?: ClusterSettings): ManagedNatsServer {
   const dir = mkdtempSync(join(tmpdir(), `herald-nats-${name}-`));
-  tempDirs.add(dir);
+  removeOnExit(dir);
   return new ManagedNatsServer(name, dir, ports, jetstream, cluster);
 }
 

@@ -13,10 +13,10 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { chownSync, closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, type QueryResult, type QueryResultRow } from 'pg';
+import { forgetChild, forgetDir, freePort, isTracked, killOnExit, removeOnExit } from './local-resources';
 import { within } from './wait';
 
 const START_TIMEOUT_MS = 30_000;
@@ -91,33 +91,7 @@ function serverAccount(): Account | undefined {
   throw new Error('running as root and there is no postgres or nobody account to run PostgreSQL as');
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
-const running = new Set<ChildProcess>();
-const tempDirs = new Set<string>();
-function killAllNow(): void {
-  // SIGQUIT: immediate shutdown; the postmaster takes its backends down with it.
-  for (const child of running) child.kill('SIGQUIT');
-  running.clear();
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-  tempDirs.clear();
-}
-process.once('exit', killAllNow);
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    killAllNow();
-    process.kill(process.pid, signal);
-  });
-}
 
 let serial = 0;
 
@@ -166,7 +140,7 @@ class ManagedPostgres implements PostgresServer {
   }
 
   isRunning(): boolean {
-    return this.child !== undefined && running.has(this.child);
+    return isTracked(this.child);
   }
 
   /** Spawns the postmaster; does not wait for it to be ready. */
@@ -184,11 +158,12 @@ class ManagedPostgres implements PostgresServer {
       closeSync(out);
     }
     child.unref();
-    running.add(child);
+    // SIGQUIT: immediate shutdown; the postmaster takes its backends down with it.
+    killOnExit(child, 'SIGQUIT');
     this.child = child;
     this.exited = new Promise<void>((resolveExit) => {
       const done = () => {
-        running.delete(child);
+        forgetChild(child);
         resolveExit();
       };
       child.once('exit', done);
@@ -246,7 +221,7 @@ class ManagedPostgres implements PostgresServer {
     await this.shutdown().catch(() => this.child?.kill('SIGKILL'));
     this.removed = true;
     rmSync(this.dir, { recursive: true, force: true });
-    tempDirs.delete(this.dir);
+    forgetDir(this.dir);
   }
 }
 
@@ -276,12 +251,12 @@ export async function startPostgres(): Promise<PostgresServer> {
   const bin = postgresBinDir();
   const account = serverAccount();
   const dir = mkdtempSync(join(tmpdir(), `herald-pg-${process.pid}-${++serial}-`));
-  tempDirs.add(dir);
+  removeOnExit(dir);
   try {
     initdb(dir, bin, account);
   } catch (err) {
     rmSync(dir, { recursive: true, force: true });
-    tempDirs.delete(dir);
+    forgetDir(dir);
     throw err;
   }
   // A free port can be taken by someone else before postgres binds it: retry on another.
