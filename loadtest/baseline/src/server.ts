@@ -144,7 +144,7 @@ export function startBaseline(options: BaselineOptions = {}): Promise<RunningBas
     for (const channel of channelNames) {
       const members = channels.get(channel);
       if (!members) continue;
-      const frame = serverTextFrame(Buffer.from(JSON.stringify({ event: name, channel, data })));
+      const frame = serverTextFrame(JSON.stringify({ event: name, channel, data }));
       for (const client of members) {
         if (client.socketId === excludeSocketId || client.ws.readyState !== WebSocket.OPEN) continue;
         if (client.ws.bufferedAmount > maxBuffered) {

@@ -79,8 +79,10 @@ export class ChannelRegistry {
     return local;
   }
 
-  /** Completes a reservation: the socket now receives the channel's events. */
-  /** `holdForReplay`: keep live events for this socket until `endReplayHold` (cache channels). */
+  /**
+   * Completes a reservation: the socket now receives the channel's events. `holdForReplay`
+   * (cache channels): they are kept for it until `endReplayHold`.
+   */
   attach(local: LocalChannel, connection: Connection, holdForReplay = false): void {
     local.pending -= 1;
     if (local.subscribers.has(connection)) return;

@@ -13,7 +13,7 @@ export function fanOut(channel: LocalChannel, data: Uint8Array, replicated: Repl
   if (channel.subscribers.size === 0) return 0;
   const event = decodeEvent(data);
   if (event.replicated && !replicated.firstSighting(event.id)) return 0;
-  const frame = serverTextFrame(Buffer.from(channelEventFrame(event.name, event.channel, event.data, event.userId || undefined)));
+  const frame = serverTextFrame(channelEventFrame(event.name, event.channel, event.data, event.userId || undefined));
   const exclude = event.excludeSocketId;
   const holding = channel.heldForReplay.size > 0;
   let delivered = 0;

@@ -76,6 +76,7 @@ export class Subscriptions {
     }
 
     if (!presenceUser) {
+      let attached: LocalChannel | undefined;
       if (!existing) {
         connection.subscriptions.set(channel, { established: false });
         const local = await this.options.registry.reserve(app.id, channel);
@@ -85,12 +86,10 @@ export class Subscriptions {
         }
         this.options.registry.attach(local, connection, kind.cache);
         connection.subscriptions.set(channel, { established: true });
-        connection.send(subscriptionSucceededFrame(channel));
-        if (kind.cache) await this.replayCache(connection, channel, local);
-        return;
+        attached = local;
       }
       connection.send(subscriptionSucceededFrame(channel));
-      if (kind.cache) await this.replayCache(connection, channel);
+      if (kind.cache) await this.replayCache(connection, channel, attached);
       return;
     }
     const joined = await this.joinPresence(connection, channel, presenceUser.userId, presenceUser.userInfo, Boolean(existing), kind.cache);
@@ -125,7 +124,7 @@ export class Subscriptions {
     const live = held ? this.options.registry.endReplayHold(held, connection) : [];
     if (connection.closed || !live) return;
     if (cached) {
-      const frame = serverTextFrame(Buffer.from(channelEventFrame(cached.name, channel, cached.data)));
+      const frame = serverTextFrame(channelEventFrame(cached.name, channel, cached.data));
       // An event published after the subscription may already be what the cache holds.
       if (!live.some((f) => f.equals(frame))) connection.sendFramed(frame);
     } else {

@@ -20,7 +20,7 @@ export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: Rep
     return 0;
   }
   const frame = serverTextFrame(
-    Buffer.from(event.channel ? channelEventFrame(event.name, event.channel, event.data) : JSON.stringify({ event: event.name, data: event.data })),
+    event.channel ? channelEventFrame(event.name, event.channel, event.data) : JSON.stringify({ event: event.name, data: event.data }),
   );
   let delivered = 0;
   for (const connection of user.sockets) {

@@ -23,5 +23,6 @@ for (const size of [0, 125, 126, 65535, 65536, 100_000]) {
     const text = 'é'.repeat(Math.floor(size / 2)) + 'x'.repeat(size % 2);
     const frame = serverTextFrame(Buffer.from(text, 'utf8'));
     assert.deepEqual(await parse(frame), { text, isBinary: false });
+    assert.deepEqual(serverTextFrame(text), frame, 'a string payload gives the same bytes');
   });
 }
