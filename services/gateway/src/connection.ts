@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import type { App } from '../../core/src/apps/app-registry';
 import { closesConnection, type PusherErrorSpec, PusherErrors } from '../../core/src/protocol/errors';
 import { errorFrame } from '../../core/src/protocol/frames';
-import type { TurnBatchedWrites } from './turn-batched-writes';
+import type { BatchedWire, TurnBatchedWrites } from './turn-batched-writes';
 
 /** What a socket is subscribed to; presence subscriptions remember who the socket is. */
 export interface Subscription {
@@ -30,7 +30,7 @@ const SEND_TEXT = { binary: false } as const;
 /** A client cut off for not reading may never answer the close handshake; free its socket after this. */
 const SLOW_READER_CLOSE_GRACE_MS = 5000;
 
-export class Connection {
+export class Connection implements BatchedWire {
   readonly subscriptions = new Map<string, Subscription>();
   lastActivityAt: number;
   /** When the gateway pinged this silent socket (0 = not waiting for an answer). */
@@ -41,6 +41,8 @@ export class Connection {
   /** Set by pusher:signin. */
   userId: string | undefined;
   readonly connectedAt: number;
+  /** For TurnBatchedWrites: the turn of the last fan-out frame. */
+  lastWriteTurn = 0;
 
   constructor(
     readonly socket: WebSocket,
@@ -49,7 +51,7 @@ export class Connection {
      * with compression off, ws writes each frame synchronously and never queues, so frames
      * from both paths cannot interleave.
      */
-    private readonly wire: Duplex,
+    readonly wire: Duplex,
     readonly app: App,
     readonly socketId: string,
     now: number,
@@ -73,7 +75,7 @@ export class Connection {
    */
   sendFramed(frame: Buffer): boolean {
     if (this.closed || this.socket.readyState !== WebSocket.OPEN) return false;
-    if (this.context.writes.write(this.wire, frame, this.context.maxBufferedBytes)) return true;
+    if (this.context.writes.write(this, frame, this.context.maxBufferedBytes)) return true;
     this.cutOffSlowReader();
     return false;
   }

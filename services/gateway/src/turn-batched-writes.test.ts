@@ -2,59 +2,70 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { createServer, type Socket, connect } from 'node:net';
 import { describe, it } from 'node:test';
-import { PassThrough } from 'node:stream';
+import { type Duplex, PassThrough } from 'node:stream';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { TurnBatchedWrites } from './turn-batched-writes';
+import { type BatchedWire, TurnBatchedWrites } from './turn-batched-writes';
 
 const LIMIT = 1024;
 
+function batched<T extends Duplex>(wire: T): BatchedWire & { readonly wire: T } {
+  return { wire, lastWriteTurn: 0 };
+}
+
 describe('TurnBatchedWrites', () => {
-  it('holds a turn’s frames and sends them, in order, once the turn’s I/O is done', async () => {
+  it('sends a socket’s first frame of a turn at once and the rest, in order, once the turn’s I/O is done', async () => {
     const writes = new TurnBatchedWrites();
-    const a = new PassThrough();
-    const b = new PassThrough();
+    const a = batched(new PassThrough());
+    const b = batched(new PassThrough());
     writes.write(a, Buffer.from('1'), LIMIT);
     writes.write(b, Buffer.from('x'), LIMIT);
     writes.write(a, Buffer.from('2'), LIMIT);
     writes.write(a, Buffer.from('3'), LIMIT);
-    assert.equal(a.readableLength, 0, 'nothing leaves during the turn');
-    assert.equal(b.readableLength, 0);
+    assert.equal(a.wire.read()?.toString(), '1', 'a lone frame does not wait for the loop over the others');
+    assert.equal(b.wire.read()?.toString(), 'x');
+    assert.equal(a.wire.readableLength, 0, 'later frames of the turn are held');
     await nextTurn();
-    assert.equal(a.read()?.toString(), '123');
-    assert.equal(b.read()?.toString(), 'x');
-    assert.equal(a.writableCorked, 0);
-    assert.equal(b.writableCorked, 0);
+    assert.equal(a.wire.read()?.toString(), '23');
+    assert.equal(a.wire.writableCorked, 0);
+    assert.equal(b.wire.writableCorked, 0);
   });
 
-  it('starts a new batch in the next turn', async () => {
+  it('after a turn with a burst, holds every frame of the next turn; after a quiet turn, none', async () => {
     const writes = new TurnBatchedWrites();
-    const a = new PassThrough();
-    writes.write(a, Buffer.from('first'), LIMIT);
+    const a = batched(new PassThrough());
+    const b = batched(new PassThrough());
+    writes.write(a, Buffer.from('1'), LIMIT);
+    writes.write(a, Buffer.from('2'), LIMIT);
     await nextTurn();
-    assert.equal(a.read()?.toString(), 'first');
-    writes.write(a, Buffer.from('second'), LIMIT);
-    assert.equal(a.readableLength, 0);
+    assert.equal(a.wire.read()?.toString(), '12');
+
+    writes.write(b, Buffer.from('x'), LIMIT);
+    assert.equal(b.wire.readableLength, 0, 'held: the previous turn had a burst');
     await nextTurn();
-    assert.equal(a.read()?.toString(), 'second');
+    assert.equal(b.wire.read()?.toString(), 'x');
+    assert.equal(b.wire.writableCorked, 0);
+
+    writes.write(b, Buffer.from('y'), LIMIT);
+    assert.equal(b.wire.read()?.toString(), 'y', 'the previous turn was quiet: straight out');
   });
 
   it('refuses a stream whose unread backlog passed the limit, but not for frames of the same turn', async () => {
     const writes = new TurnBatchedWrites();
-    const reader = new PassThrough({ highWaterMark: 16 });
+    const reader = batched(new PassThrough({ highWaterMark: 16 }));
     const big = Buffer.alloc(LIMIT * 2);
     assert.equal(writes.write(reader, big, LIMIT), true);
     assert.equal(writes.write(reader, big, LIMIT), true, 'this turn’s own frames are not backlog');
     await nextTurn();
     // Nobody reads `reader`: what it holds is backlog now.
-    assert.ok(reader.writableLength > LIMIT);
+    assert.ok(reader.wire.writableLength > LIMIT);
     assert.equal(writes.write(reader, Buffer.from('more'), LIMIT), false);
-    reader.resume();
+    reader.wire.resume();
     await nextTurn();
-    assert.equal(reader.writableLength, 0);
+    assert.equal(reader.wire.writableLength, 0);
     assert.equal(writes.write(reader, Buffer.from('more'), LIMIT), true, 'a reader that caught up is written to again');
   });
 
-  it('puts several frames for one TCP socket into one writev', async () => {
+  it('puts the frames that follow a turn’s first into one writev on a TCP socket', async () => {
     const server = createServer();
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
@@ -74,11 +85,15 @@ describe('TurnBatchedWrites', () => {
     client.on('data', (chunk: Buffer) => received.push(chunk));
 
     const writes = new TurnBatchedWrites();
-    for (const text of ['a', 'b', 'c', 'd']) writes.write(serverSide, Buffer.from(text), LIMIT);
+    const target = batched(serverSide);
+    for (const text of ['a', 'b', 'c', 'd']) writes.write(target, Buffer.from(text), LIMIT);
     await nextTurn();
-    while (Buffer.concat(received).length < 4) await once(client, 'data');
-    assert.deepEqual(writevBatches, [4]);
-    assert.equal(Buffer.concat(received).toString(), 'abcd');
+    // The next turn corks from the first frame (the previous one had a burst): one writev.
+    for (const text of ['e', 'f']) writes.write(target, Buffer.from(text), LIMIT);
+    await nextTurn();
+    while (Buffer.concat(received).length < 6) await once(client, 'data');
+    assert.deepEqual(writevBatches, [3, 2]);
+    assert.equal(Buffer.concat(received).toString(), 'abcdef');
     client.destroy();
     serverSide.destroy();
     server.close();
