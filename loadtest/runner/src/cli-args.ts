@@ -41,7 +41,7 @@ Runner:
 find-max (fanout, many-channels):
   --find-max                step the rate up until delivery < --min-delivery or p99 > --max-p99-ms
   --start-rate R (10)  --step-factor F (1.5)  --max-rate R (100000)  --step-duration S (5)
-  --min-delivery PCT (99.9)  --max-p99-ms MS (100)  --refine N (2)
+  --min-delivery PCT (99.9)  --max-p99-ms MS (100)  --refine N (3)
   --retries N (1)           measure a failing step again N times before it counts as failed
 
 Output:

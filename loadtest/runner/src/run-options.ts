@@ -62,7 +62,7 @@ export const DEFAULT_FIND_MAX: FindMaxOptions = {
   stepSeconds: 5,
   minDeliveryPercent: 99.9,
   maxP99Ms: 100,
-  refineSteps: 2,
+  refineSteps: 3,
   retries: 1,
 };
 
