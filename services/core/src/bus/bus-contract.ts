@@ -187,6 +187,19 @@ export function busContract(name: string, makeBus: () => Promise<BusPair>): void
       );
     });
 
+    it('keeps one publisher\'s order across publish and request, on different subjects', async () => {
+      const arrived: string[] = [];
+      await subscribed(peer, `${prefix}.order.event`, (message) => arrived.push(message.subject));
+      await subscribed(peer, `${prefix}.order.query`, (message) => {
+        arrived.push(message.subject);
+        message.respond(bytes('answer'));
+      });
+      bus.publish(`${prefix}.order.event`, bytes('first'));
+      const answer = await bus.request(`${prefix}.order.query`, bytes('second'), WAIT_MS);
+      assert.equal(Buffer.from(answer).toString(), 'answer');
+      assert.deepEqual(arrived, [`${prefix}.order.event`, `${prefix}.order.query`]);
+    });
+
     it('never runs a handler inside publish', async () => {
       let publishing = false;
       const ranInsidePublish: boolean[] = [];

@@ -121,6 +121,29 @@ describe('NatsBus across a nats-server restart', () => {
   });
 });
 
+describe('NatsBus publish', () => {
+  it('refuses a message over the server\'s max_payload in publish itself, and goes on working', async () => {
+    const bus = await NatsBus.connect({ servers: [nats.url], name: 'max-payload' });
+    try {
+      const received: string[] = [];
+      bus.subscribe('max-payload.test', (message: BusMessage) => received.push(Buffer.from(message.data).toString()));
+      await bus.flush(5000);
+      assert.throws(() => bus.publish('max-payload.test', new Uint8Array(2 * 1024 * 1024)), /max_payload/);
+      bus.publish('max-payload.test', Buffer.from('small'));
+      await bus.flush(5000);
+      await within(
+        (async () => {
+          while (received.length === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+        })(),
+        'the small message',
+      );
+      assert.deepEqual(received, ['small']);
+    } finally {
+      await bus.close();
+    }
+  });
+});
+
 describe('NatsBus flush', () => {
   it('confirms every publish when many flushes share round trips across turns', async () => {
     const subscriber = await NatsBus.connect({ servers: [nats.url], name: 'flush-sub' });
