@@ -6,12 +6,12 @@
  * take (other routes, unknown apps, apps with an API rate limit) goes on to fastify.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AppRegistry } from '../../core/src/apps/app-registry';
+import type { App, AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import { HttpError } from './http-error';
 import { parseJsonBody } from './json-body';
-import { authenticateRequest } from './request-auth';
+import { verifySignedRequest } from './request-auth';
 import { type EventRoutesOptions, triggerEvent } from './routes/events';
 
 /** Handles the request and returns true, or returns false and leaves it alone. */
@@ -35,9 +35,9 @@ function reply(response: ServerResponse, status: number, body: object): void {
 }
 
 export function eventsFastPath(options: EventsFastPathOptions): RequestInterceptor {
-  const answer = async (appId: string, request: IncomingMessage, rawBody: string): Promise<object> => {
+  const answer = async (app: App, request: IncomingMessage, rawBody: string): Promise<object> => {
     const body = parseJsonBody(rawBody);
-    const app = authenticateRequest({ appId, method: 'POST', url: request.url ?? '', rawBody }, options.apps, options.clock, options.maxSkewSeconds);
+    verifySignedRequest(app, { method: 'POST', url: request.url ?? '', rawBody }, options.clock, options.maxSkewSeconds);
     return triggerEvent(app, body, options);
   };
 
@@ -57,7 +57,7 @@ export function eventsFastPath(options: EventsFastPathOptions): RequestIntercept
     });
     request.on('end', () => {
       if (tooLarge) return reply(response, 413, { error: 'Request body too large' });
-      answer(app.id, request, Buffer.concat(chunks).toString('utf8')).then(
+      answer(app, request, Buffer.concat(chunks).toString('utf8')).then(
         (body) => reply(response, 200, body),
         (err: unknown) => {
           if (err instanceof HttpError) return reply(response, err.status, { error: err.message });

@@ -32,21 +32,22 @@ export function queryParams(url: string): QueryParams {
 
 export function authenticate(request: FastifyRequest, apps: AppRegistry, clock: Clock, maxSkewSeconds: number): App {
   const { app_id: appId } = request.params as { app_id: string };
-  return authenticateRequest({ appId, method: request.method, url: request.raw.url ?? request.url, rawBody: request.rawBody ?? '' }, apps, clock, maxSkewSeconds);
+  const app = apps.byId(appId);
+  if (!app) throw new HttpError(404, `Unknown app ${JSON.stringify(appId)}`);
+  verifySignedRequest(app, { method: request.method, url: request.raw.url ?? request.url, rawBody: request.rawBody ?? '' }, clock, maxSkewSeconds);
+  return app;
 }
 
 /** The request as signed: method, the URL as sent (path and query) and the body's exact text. */
 export interface SignedRequest {
-  readonly appId: string;
   readonly method: string;
   readonly url: string;
   readonly rawBody: string;
 }
 
-export function authenticateRequest(request: SignedRequest, apps: AppRegistry, clock: Clock, maxSkewSeconds: number): App {
-  const { appId, url } = request;
-  const app = apps.byId(appId);
-  if (!app) throw new HttpError(404, `Unknown app ${JSON.stringify(appId)}`);
+/** Throws the HttpError Pusher answers unless `request` is signed by `app` and the app is enabled. */
+export function verifySignedRequest(app: App, request: SignedRequest, clock: Clock, maxSkewSeconds: number): void {
+  const { url } = request;
   const problem = apiAuthProblem({
     method: request.method,
     path: url.split('?')[0],
@@ -59,5 +60,4 @@ export function authenticateRequest(request: SignedRequest, apps: AppRegistry, c
   });
   if (problem) throw new HttpError(problem.status, problem.reason);
   if (!app.enabled) throw new HttpError(403, 'Application disabled');
-  return app;
 }

@@ -51,7 +51,7 @@ export class TurnBatchedWrites {
       this.scheduled = true;
       setImmediate(this.endTurn);
     }
-    if (this.corkFromFirstFrame && wire.writableCorked === 0) this.cork(wire);
+    if (this.corkFromFirstFrame) this.cork(wire);
     wire.write(frame);
     return true;
   }

@@ -72,8 +72,7 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
     );
   }
   // JetStream would hand a batch to another webhooks process while the first still delivers it.
-  const longestDeliveryMs = server ? server.webhookTimeoutMs + WEBHOOK_BATCH_MAX_WAIT_MS : 0;
-  if (server && server.webhookAckWaitMs <= longestDeliveryMs) {
+  if (server && server.webhookAckWaitMs <= server.webhookTimeoutMs + WEBHOOK_BATCH_MAX_WAIT_MS) {
     problems.push(
       `${sourceOf.webhookAckWaitMs ?? 'webhookAckWaitMs'}: the webhook ack wait (${server.webhookAckWaitMs} ms) must be longer than a delivery can take (timeout ${server.webhookTimeoutMs} ms + ${WEBHOOK_BATCH_MAX_WAIT_MS} ms batching)`,
     );
