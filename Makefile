@@ -21,7 +21,7 @@ bench:                ## Herald (embedded, cluster) vs the baseline server, same
 cluster:              ## a local cluster to try: nats-server, 2 gateways, 2 presence, api
 	bash scripts/ensure-deps.sh node nats
 	npm run --silent build
-	node --enable-source-maps dist/services/herald/src/main.js cluster
+	PATH="$(CURDIR)/.tools/bin:$$PATH" node --enable-source-maps dist/services/herald/src/main.js cluster
 
 clean:
 	rm -rf dist services/core/src/generated

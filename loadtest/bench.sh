@@ -54,7 +54,8 @@ fi
 bash scripts/ensure-deps.sh node nats
 [ -n "${BENCH_SKIP_BUILD:-}" ] || npm run --silent build   # BENCH_SKIP_BUILD=1: use dist/ as it is
 
-NATS_SERVER="$(command -v nats-server || true)"
+NATS_SERVER="$PWD/.tools/bin/nats-server"   # the pinned release ensure-deps built
+[ -x "$NATS_SERVER" ] || NATS_SERVER="$(command -v nats-server || true)"
 for candidate in /usr/sbin/nats-server /usr/bin/nats-server /usr/local/bin/nats-server; do
   [ -n "$NATS_SERVER" ] && break
   [ -x "$candidate" ] && NATS_SERVER="$candidate"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Herald's build and tests need on a fresh machine; does nothing when all is
-# there. Usage: scripts/ensure-deps.sh [node] [nats] [chromium] [postgres]
+# there. Usage: scripts/ensure-deps.sh [node] [nats] [chromium] [postgres] [sdks]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -34,9 +34,25 @@ if need node; then
   fi
 fi
 
+# nats-server: a pinned current release built from the Go module proxy (Debian's is 2.9.10,
+# from 2022; the people who deploy Herald run 2.10-2.14), cached per version outside the
+# checkout so fresh clones reuse it. Tests, `make cluster` and `make bench` find it through
+# .tools/bin (scripts/test.sh, the Makefile and loadtest/bench.sh put it first on PATH). Debian's binary only without Go.
+NATS_SERVER_VERSION=v2.14.9
+HERALD_TOOLS_CACHE="${HERALD_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/herald/tools}"
 if need nats; then
-  if ! command -v nats-server >/dev/null 2>&1 && [ ! -x /usr/sbin/nats-server ] && [ ! -x /usr/bin/nats-server ]; then
-    apt_install nats-server
+  mkdir -p .tools/bin
+  built="$HERALD_TOOLS_CACHE/nats-server-$NATS_SERVER_VERSION/nats-server"
+  if [ ! -x "$built" ] && command -v go >/dev/null 2>&1; then
+    echo "ensure-deps: go install github.com/nats-io/nats-server/v2@$NATS_SERVER_VERSION" >&2
+    GOBIN="$(dirname "$built")" go install "github.com/nats-io/nats-server/v2@$NATS_SERVER_VERSION" >&2
+  fi
+  if [ -x "$built" ]; then
+    ln -sfn "$built" .tools/bin/nats-server
+  else
+    echo "ensure-deps: Go is missing; falling back to Debian's (older) nats-server" >&2
+    [ -x /usr/sbin/nats-server ] || [ -x /usr/bin/nats-server ] || apt_install nats-server
+    ln -sfn "$( [ -x /usr/sbin/nats-server ] && echo /usr/sbin/nats-server || echo /usr/bin/nats-server )" .tools/bin/nats-server
   fi
 fi
 
@@ -47,4 +63,16 @@ fi
 if need postgres; then
   if ! have_postgres_server; then apt_install postgresql; fi
   have_postgres_server || { echo "ensure-deps: PostgreSQL server binaries still missing after apt-get install postgresql" >&2; exit 1; }
+fi
+
+# The official Pusher SDKs of other languages and their test drivers (test/sdks/README.md),
+# each from its own registry at the version its lock file pins. A missing toolchain comes
+# from Debian's packages.
+if need sdks; then
+  command -v python3 >/dev/null 2>&1 && python3 -c 'import venv, ensurepip' 2>/dev/null || apt_install python3 python3-venv
+  command -v go >/dev/null 2>&1 || apt_install golang-go
+  command -v java >/dev/null 2>&1 && command -v mvn >/dev/null 2>&1 || apt_install default-jdk-headless maven
+  for sdk in python go java; do
+    bash "test/sdks/$sdk/install.sh" >&2
+  done
 fi

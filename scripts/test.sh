@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-deps.sh
 npm run --silent build
+export PATH="$PWD/.tools/bin:$PATH"   # the pinned nats-server ensure-deps built
 
 # Compiled tests whose source still exists (dist/ may hold files of deleted tests).
 mapfile -t files < <(find dist -name '*.test.js' -not -path '*/node_modules/*' | sort | while read -r f; do

@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
 import { connectedClient, serverSdk, signedIn } from '../helpers/pusher-clients';
 import { rawClient } from '../helpers/raw-client';
+import { signedRequest } from '../helpers/signed-request';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
 import { waitFor, within } from '../helpers/wait';
 
@@ -66,6 +67,26 @@ describe('user authentication and server-to-user events', () => {
     const states = await within(Promise.all(closedStates), 'both of tom\'s sockets to close');
     for (const state of states) assert.notEqual(state, 'connected');
     assert.equal(other.connection.state, 'connected');
+  });
+
+  it('terminates a user\'s connections at /users/:id/terminate_connections, the path the official Python SDK sends', async () => {
+    const [c1, other] = [await signedIn(herald, APP, { id: 'pym' }), await signedIn(herald, APP, { id: 'pyn' })];
+    clients.push(c1, other);
+    const closed = new Promise<string>((resolve) => c1.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current)));
+    const path = '/users/pym/terminate_connections';
+    const response = await signedRequest(herald, APP, { path, body: {} });
+    assert.deepEqual([response.status, response.json], [200, {}]);
+    await within(closed, 'pym\'s socket to close');
+    assert.equal(other.connection.state, 'connected');
+
+    // The app is the one whose key signed the request; its signature is checked over that path.
+    const wrongSecret = await signedRequest(herald, APP, { path, body: {}, secret: 'not-the-secret' });
+    assert.equal(wrongSecret.status, 401);
+    const unknownKey = await signedRequest(herald, { ...APP, key: 'nobody' }, { path, body: {} });
+    assert.deepEqual([unknownKey.status, unknownKey.json], [401, { error: 'Unknown auth_key' }]);
+    const unsigned = await fetch(`${herald.httpUrl}${path}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } });
+    assert.equal(unsigned.status, 401);
+    assert.match(((await unsigned.json()) as { error: string }).error, /auth_key, auth_timestamp and auth_signature are required/);
   });
 
   it('sends watchlist online and offline events', async () => {

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { connect, type NatsConnection, StringCodec } from 'nats';
-import { type NatsCluster, type NatsServer, startNatsCluster, startNatsServer } from './nats';
+import { assertSupportedNatsServer } from '../../services/core/src/bus/nats-server-version';
+import { type NatsCluster, type NatsServer, natsServerBinary, startNatsCluster, startNatsServer } from './nats';
 import { waitFor, within } from './wait';
 
 interface Varz {
@@ -16,6 +18,17 @@ interface Varz {
 }
 
 const sc = StringCodec();
+const REPO = join(__dirname, '..', '..', '..');
+
+/** Distinct servers `server` has routes to (since 2.10 a pool of several routes per peer). */
+async function routedPeers(server: NatsServer): Promise<number> {
+  const routez = await server.monitor<{ routes?: Array<{ remote_id: string }> }>('/routez');
+  return new Set((routez.routes ?? []).map((r) => r.remote_id)).size;
+}
+
+function commandExists(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`]).status === 0;
+}
 
 function isAlive(pid: number): boolean {
   try {
@@ -67,6 +80,18 @@ describe('startNatsServer', () => {
     } finally {
       await nc.close();
     }
+  });
+
+  it('runs the nats-server release pinned in scripts/ensure-deps.sh when it was built', async () => {
+    const server = await startNatsServer({ jetstream: false });
+    started.push(server);
+    const { version } = await server.monitor<{ version: string }>('/varz');
+    assert.doesNotThrow(() => assertSupportedNatsServer(version, server.url));
+    const pinned = /^NATS_SERVER_VERSION=v(\S+)$/m.exec(readFileSync(join(REPO, 'scripts', 'ensure-deps.sh'), 'utf8'))?.[1];
+    assert.ok(pinned, 'ensure-deps.sh pins a version');
+    // Only a machine without Go falls back to Debian's binary, which is not in the build cache.
+    if (realpathSync(natsServerBinary()).includes(`nats-server-v${pinned}`)) assert.equal(version, pinned);
+    else assert.ok(!commandExists('go'), `Go is installed, yet ${natsServerBinary()} is not the pinned v${pinned} build`);
   });
 
   it('starts without JetStream when asked', async () => {
@@ -129,8 +154,7 @@ describe('startNatsCluster', () => {
     assert.deepEqual(cluster.urls, cluster.servers.map((s) => s.url));
     const names = new Set<string>();
     for (const server of cluster.servers) {
-      const routez = await server.monitor<{ num_routes: number }>('/routez');
-      assert.equal(routez.num_routes, 2, `${server.name} has a route to each other server`);
+      assert.equal(await routedPeers(server), 2, `${server.name} has a route to each other server`);
       names.add((await server.monitor<Varz>('/varz')).server_name);
     }
     assert.equal(names.size, 3, 'distinct server names');
@@ -163,11 +187,11 @@ describe('startNatsCluster', () => {
   it('restart() of a killed member resolves once its routes to the others are back', async () => {
     const [first, second] = cluster.servers;
     await second.kill();
-    await waitFor(async () => (await first.monitor<{ num_routes: number }>('/routez')).num_routes === 1, 'the first server to lose its route to the killed one');
+    await waitFor(async () => (await routedPeers(first)) === 1, 'the first server to lose its route to the killed one');
     await second.restart();
     // No waiting here: restart() promises the routes are back when it resolves.
     for (const server of cluster.servers) {
-      assert.equal((await server.monitor<{ num_routes: number }>('/routez')).num_routes, 2, `${server.name} is routed to both others again`);
+      assert.equal(await routedPeers(server), 2, `${server.name} is routed to both others again`);
     }
   });
 

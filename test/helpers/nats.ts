@@ -51,7 +51,10 @@ export interface NatsCluster {
 }
 
 
+/** The pinned release `scripts/ensure-deps.sh nats` links into .tools/bin, else one on PATH. */
 export function natsServerBinary(): string {
+  const pinned = join(__dirname, '..', '..', '..', '.tools', 'bin', 'nats-server');
+  if (existsSync(pinned)) return pinned;
   for (const dir of (process.env.PATH ?? '').split(':')) {
     if (dir && existsSync(join(dir, 'nats-server'))) return join(dir, 'nats-server');
   }

@@ -8,7 +8,7 @@ import type { AppCredentials, Endpoint } from './pusher-clients';
 
 export interface SignedRequestOptions {
   readonly method?: 'GET' | 'POST';
-  /** e.g. `/apps/test-app/events` */
+  /** e.g. `/apps/1000/events` */
   readonly path: string;
   /** Sent exactly as given (objects are JSON-encoded). */
   readonly body?: string | object;

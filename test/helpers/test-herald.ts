@@ -21,7 +21,7 @@ export interface TestApp {
   limits?: Record<string, number>;
 }
 
-export const DEFAULT_TEST_APP: TestApp = { id: 'test-app', key: 'test-key', secret: 'test-secret' };
+export const DEFAULT_TEST_APP: TestApp = { id: '1000', key: 'test-key', secret: 'test-secret' };
 
 export interface TestHerald extends RunningHerald {
   readonly apps: TestApp[];

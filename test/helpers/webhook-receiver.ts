@@ -14,8 +14,17 @@ export interface ReceivedWebhook {
   readonly receivedAt: number;
 }
 
+/** A request as it arrived, for checking it with another SDK's webhook helper. */
+export interface RawWebhookRequest {
+  readonly body: string;
+  readonly key: string;
+  readonly signature: string;
+}
+
 export interface WebhookReceiver {
   readonly url: string;
+  /** Every request, valid or not, in arrival order. */
+  readonly raw: RawWebhookRequest[];
   /** Every valid delivery, in arrival order (including ones answered with an error status). */
   readonly deliveries: ReceivedWebhook[];
   /** Events of deliveries that were answered 2xx. */
@@ -42,6 +51,7 @@ function readBody(request: IncomingMessage): Promise<string> {
 export async function startWebhookReceiver(app: { id: string; key: string; secret: string }): Promise<WebhookReceiver> {
   const sdk = new Pusher({ appId: app.id, key: app.key, secret: app.secret, host: '127.0.0.1', useTLS: false });
   const deliveries: ReceivedWebhook[] = [];
+  const raw: RawWebhookRequest[] = [];
   const acceptedEvents: Array<Record<string, unknown>> = [];
   const statuses: number[] = [];
   let delayMs = 0;
@@ -49,6 +59,7 @@ export async function startWebhookReceiver(app: { id: string; key: string; secre
   const server: Server = createServer((request, response) => {
     void (async () => {
       const rawBody = await readBody(request);
+      raw.push({ body: rawBody, key: String(request.headers['x-pusher-key'] ?? ''), signature: String(request.headers['x-pusher-signature'] ?? '') });
       const webhook = sdk.webhook({ headers: request.headers as Record<string, string>, rawBody });
       if (!webhook.isValid()) {
         invalid += 1;
@@ -67,6 +78,7 @@ export async function startWebhookReceiver(app: { id: string; key: string; secre
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}/pusher/webhooks`,
+    raw,
     deliveries,
     accepted: () => acceptedEvents,
     get invalid() {

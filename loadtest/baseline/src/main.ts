@@ -8,7 +8,7 @@ async function main(): Promise<void> {
     options: {
       port: { type: 'string', default: '6002' },
       host: { type: 'string', default: '127.0.0.1' },
-      'app-id': { type: 'string', default: 'app-id' },
+      'app-id': { type: 'string', default: '1' },
       key: { type: 'string', default: 'app-key' },
       secret: { type: 'string', default: 'app-secret' },
     },

@@ -61,7 +61,7 @@ function socketId(): string {
 }
 
 export function startBaseline(options: BaselineOptions = {}): Promise<RunningBaseline> {
-  const appId = options.appId ?? 'app-id';
+  const appId = options.appId ?? '1';
   const key = options.key ?? 'app-key';
   const secret = options.secret ?? 'app-secret';
   const activityTimeout = options.activityTimeoutSeconds ?? 120;

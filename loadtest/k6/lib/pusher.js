@@ -26,7 +26,7 @@ export const config = {
   wsUrl,
   /** http(s):// base of the api service; defaults to the WebSocket host. */
   apiUrl: env('API_URL', wsUrl.replace(/^ws/, 'http')).replace(/\/+$/, ''),
-  appId: env('APP_ID', 'app-id'),
+  appId: env('APP_ID', '1'),
   key: env('APP_KEY', 'app-key'),
   secret: env('APP_SECRET', 'app-secret'),
   payloadBytes: envInt('PAYLOAD_BYTES', 100),

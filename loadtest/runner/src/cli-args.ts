@@ -15,7 +15,7 @@ Scenarios:
 Target and app:
   --target HOST:PORT        WebSocket endpoint (ws:// or wss:// prefix allowed)      (required)
   --api URL                 HTTP API base URL                    (default http://<target>)
-  --app-id ID --key KEY --secret SECRET                (default app-id / app-key / app-secret)
+  --app-id ID --key KEY --secret SECRET                (default 1 / app-key / app-secret)
 
 Load:
   --connections N           connections (alias --subscribers)                  (default 1000)

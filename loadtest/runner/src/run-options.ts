@@ -71,7 +71,7 @@ export function defaultOptions(scenario: ScenarioName, target: string): RunOptio
     scenario,
     target,
     api: `http://${target.replace(/^wss?:\/\//, '')}`,
-    appId: 'app-id',
+    appId: '1',
     key: 'app-key',
     secret: 'app-secret',
     connections: 1000,

@@ -31,10 +31,24 @@ export function queryParams(url: string): QueryParams {
 }
 
 export function authenticate(request: FastifyRequest, apps: AppRegistry, clock: Clock, maxSkewSeconds: number): App {
-  const { app_id: appId } = request.params as { app_id: string };
-  const app = apps.byId(appId);
+  const { app_id: appId } = request.params as { app_id?: string };
+  const app = appId === undefined ? appOfAuthKey(request, apps) : apps.byId(appId);
   if (!app) throw new HttpError(404, `Unknown app ${JSON.stringify(appId)}`);
   verifySignedRequest(app, { method: request.method, url: request.raw.url ?? request.url, rawBody: request.rawBody ?? '' }, clock, maxSkewSeconds);
+  return app;
+}
+
+/**
+ * A route without `/apps/:app_id` (the official Python SDK's terminate_user_connections posts
+ * to `/users/:id/terminate_connections`): the app is the one whose key signed it. A missing or
+ * unknown key is the signature's problem (401), not an unknown app.
+ */
+function appOfAuthKey(request: FastifyRequest, apps: AppRegistry): App {
+  const key = queryParams(request.raw.url ?? request.url).auth_key;
+  const app = typeof key === 'string' ? apps.byKey(key) : undefined;
+  if (!app) {
+    throw new HttpError(401, key === undefined ? 'Missing authentication parameters: auth_key, auth_timestamp and auth_signature are required' : 'Unknown auth_key');
+  }
   return app;
 }
 

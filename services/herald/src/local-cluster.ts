@@ -23,7 +23,7 @@ function findNatsServer(): string {
   for (const candidate of ['/usr/sbin/nats-server', '/usr/bin/nats-server', '/usr/local/bin/nats-server']) {
     if (existsSync(candidate)) return candidate;
   }
-  throw new Error('nats-server not found: install it (Debian: apt-get install nats-server) or pass --nats to use a running one');
+  throw new Error('nats-server not found: run `make cluster` (it builds the pinned release), put one on PATH, or pass --nats to use a running one');
 }
 
 function freePort(): Promise<number> {

@@ -3,6 +3,7 @@
 import { ConfigError } from '../../core/src/config/config-error';
 import { type HeraldConfig, loadConfig } from '../../core/src/config/load-config';
 import { createLogger, type Logger } from '../../core/src/logging/logger';
+import { nonNumericAppIdWarning } from '../../core/src/config/numeric-app-ids';
 import { startupBanner } from './banner';
 import { type CliArgs, parseCli, USAGE } from './cli-args';
 import { runClusterNode } from './cluster-node';
@@ -45,6 +46,8 @@ async function main(): Promise<void> {
   }
   const config = configOrExit(args);
   const logger = createLogger({ level: config.server.logLevel, name: 'herald' });
+  const appIdWarning = nonNumericAppIdWarning(config.apps.map((a) => a.id));
+  if (appIdWarning) logger.warn(appIdWarning);
   switch (args.command) {
     case 'embedded':
       return runEmbedded(config, logger);

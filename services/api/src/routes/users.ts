@@ -1,10 +1,14 @@
-/** POST /apps/:app_id/users/:user_id/terminate_connections — the pusher SDK's terminateUserConnections. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * POST /apps/:app_id/users/:user_id/terminate_connections — the pusher SDKs'
+ * terminateUserConnections. Also POST /users/:user_id/terminate_connections, the path the
+ * official Python SDK (pusher 3.3) sends: its app is the one whose auth_key signed it.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../event-publisher';
 import { HttpError } from '../http-error';
 
 export async function userRoutes(fastify: FastifyInstance, options: { publisher: EventPublisher }): Promise<void> {
-  fastify.post('/apps/:app_id/users/:user_id/terminate_connections', async (request) => {
+  const terminate = async (request: FastifyRequest) => {
     const app = request.herald!.app;
     const { user_id: userId } = request.params as { user_id: string };
     if (userId.length === 0 || userId.length > app.limits.maxUserIdLength) {
@@ -12,5 +16,7 @@ export async function userRoutes(fastify: FastifyInstance, options: { publisher:
     }
     await options.publisher.terminateUserConnections(app, userId);
     return {};
-  });
+  };
+  fastify.post('/apps/:app_id/users/:user_id/terminate_connections', terminate);
+  fastify.post('/users/:user_id/terminate_connections', terminate);
 }

@@ -16,6 +16,7 @@ import {
   type SubscribeOptions,
 } from './bus';
 import { type HandlerErrorReporter, reportToStderr } from './handler-errors';
+import { assertSupportedNatsServer } from './nats-server-version';
 
 export interface NatsBusOptions {
   readonly servers: readonly string[];
@@ -55,6 +56,12 @@ export class NatsBus implements Bus {
       maxPingOut: 2,
       noEcho: false,
     });
+    try {
+      assertSupportedNatsServer(nc.info?.version, nc.getServer());
+    } catch (err) {
+      await nc.close();
+      throw err;
+    }
     return new NatsBus(nc, options.onHandlerError ?? reportToStderr);
   }
 

@@ -33,7 +33,7 @@ describe('loadConfig: server settings', () => {
     assert.deepEqual(config.server.natsServers, []);
     assert.equal(config.apps.length, 1);
     const [app] = config.apps;
-    assert.deepEqual([app.id, app.key, app.secret, app.enabled, app.clientEvents], ['app-id', 'app-key', 'app-secret', true, true]);
+    assert.deepEqual([app.id, app.key, app.secret, app.enabled, app.clientEvents], ['1', 'app-key', 'app-secret', true, true]);
     assert.match(config.appsSource, /default app/);
     // Pusher's documented limits are the defaults.
     assert.deepEqual(
