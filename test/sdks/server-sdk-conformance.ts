@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
 import type { Channel, PresenceChannel } from 'pusher-js';
-import { collect, connectedClient, nextEvent, subscribed } from '../helpers/pusher-clients';
+import { collect, connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import type { TestApp } from '../helpers/test-herald';
 import { waitFor, within } from '../helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
@@ -45,6 +45,14 @@ export interface ServerSdkSpec extends DriverSpec {
 
 const MASTER_KEY = randomBytes(32).toString('base64');
 
+interface ClientUser {
+  readonly id: string;
+  readonly info?: Record<string, unknown>;
+  readonly signinFallback?: boolean;
+  /** Why the SDK could not sign this user in, if it could not. */
+  signinError?: Error;
+}
+
 export function serverSdkConformance(spec: ServerSdkSpec): void {
   for (const mode of ['embedded', 'cluster'] as const) describeMode(spec, mode);
 }
@@ -77,7 +85,7 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
     });
 
     /** A pusher-js client on the target's gateway whose authorisations come from the SDK under test. */
-    async function client(user?: { id: string; info?: Record<string, unknown> }, via = { app, sdk }): Promise<PusherJs> {
+    async function client(user?: ClientUser, via = { app, sdk }): Promise<PusherJs> {
       const { sdk } = via;
       const c = await connectedClient(target.ws, via.app, {
         extra: {
@@ -97,9 +105,14 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
             transport: 'ajax',
             customHandler: ({ socketId }, callback) => {
               if (!user) return callback(new Error('this client has no user'), null);
-              sdk.call<{ auth: string; user_data: string }>('authenticate_user', { socket_id: socketId, user: { id: user.id, ...user.info } }).then(
+              const userData = { id: user.id, ...user.info };
+              sdk.call<{ auth: string; user_data: string }>('authenticate_user', { socket_id: socketId, user: userData }).then(
                 (auth) => callback(null, auth),
-                (err: Error) => callback(err, null),
+                (err: Error) => {
+                  user.signinError = err;
+                  if (err instanceof UnsupportedBySdk && user.signinFallback) callback(null, serverSdk(target.api, via.app).authenticateUser(socketId, userData));
+                  else callback(err, null);
+                },
               );
             },
           },
@@ -109,10 +122,16 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
       return c;
     }
 
-    async function signedInClient(id: string): Promise<PusherJs> {
-      const c = await client({ id, info: { name: id } });
+    /**
+     * A signed-in pusher-js client. `signinFallback`: for tests of another call, an SDK without
+     * authenticate_user signs in through the `pusher` npm SDK instead.
+     */
+    async function signedInClient(id: string, signinFallback = false): Promise<PusherJs> {
+      const user: ClientUser = { id, info: { name: id }, signinFallback };
+      const c = await client(user);
       c.signin();
       await within(c.user.signinDonePromise, `${id} to sign in with the SDK's authenticate_user`);
+      if (user.signinError instanceof UnsupportedBySdk && !signinFallback) throw user.signinError;
       assert.equal(c.user.user_data?.id, id, `${id} is signed in`);
       return c;
     }
@@ -269,14 +288,14 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
     });
 
     operation('send_to_user', async () => {
-      const c = await signedInClient('sdk-invoiced');
+      const c = await signedInClient('sdk-invoiced', true);
       const arrived = new Promise((resolve) => c.user.bind('invoice', resolve));
       await sdk.call('send_to_user', { user_id: 'sdk-invoiced', event: 'invoice', data: { total: 42 } });
       assert.deepEqual(await within(arrived, 'the server-to-user event'), { total: 42 });
     });
 
     operation('terminate_user_connections', async () => {
-      const [target, bystander] = [await signedInClient('sdk-terminated'), await signedInClient('sdk-bystander')];
+      const [target, bystander] = [await signedInClient('sdk-terminated', true), await signedInClient('sdk-bystander', true)];
       const left = new Promise<string>((resolve) => target.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current)));
       await sdk.call('terminate_user_connections', { user_id: 'sdk-terminated' });
       assert.notEqual(await within(left, "sdk-terminated's connection to end"), 'connected');
