@@ -5,6 +5,8 @@ import { DriverProcess, type DriverSpec } from './driver-process';
 
 const INSTALL = 'scripts/ensure-deps.sh sdks';
 
+export const NODE_SERVER: DriverSpec = { language: 'node', command: [process.execPath, 'test/sdks/node/driver.js'], installedBy: 'npm ci' };
+
 export const PYTHON_SERVER: DriverSpec = {
   language: 'python',
   command: ['.tools/sdks/python/venv/bin/python', 'test/sdks/python/driver.py'],
