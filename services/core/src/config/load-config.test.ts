@@ -89,6 +89,48 @@ describe('loadConfig: server settings', () => {
     assert.match(problems[0], /^HERALD_FOO: unknown setting \(known: .*HERALD_PORT/);
   });
 
+  /** Exactly what Kubernetes sets in every pod of the namespace for Service `name` (ports by name). */
+  function serviceLinks(name: string, ip: string, ports: Record<string, number>): Record<string, string> {
+    const prefix = name.toUpperCase().replace(/-/g, '_');
+    const [first] = Object.values(ports);
+    const vars: Record<string, string> = {
+      [`${prefix}_SERVICE_HOST`]: ip,
+      [`${prefix}_SERVICE_PORT`]: String(first),
+      [`${prefix}_PORT`]: `tcp://${ip}:${first}`,
+    };
+    for (const [portName, port] of Object.entries(ports)) {
+      vars[`${prefix}_SERVICE_PORT_${portName.toUpperCase().replace(/-/g, '_')}`] = String(port);
+      vars[`${prefix}_PORT_${port}_TCP`] = `tcp://${ip}:${port}`;
+      vars[`${prefix}_PORT_${port}_TCP_PROTO`] = 'tcp';
+      vars[`${prefix}_PORT_${port}_TCP_PORT`] = String(port);
+      vars[`${prefix}_PORT_${port}_TCP_ADDR`] = ip;
+    }
+    return vars;
+  }
+
+  it('ignores the service-link variables Kubernetes sets for Services named herald and herald-gateway', () => {
+    const env = {
+      ...serviceLinks('herald', '10.96.0.10', { ws: 6001, metrics: 9464 }),
+      ...serviceLinks('herald-gateway', '10.96.0.11', { ws: 6001 }),
+      ...serviceLinks('herald-api', '10.96.0.12', { http: 6002 }),
+    };
+    assert.equal(env.HERALD_PORT, 'tcp://10.96.0.10:6001', 'a Service named herald collides with HERALD_PORT');
+    assert.ok('HERALD_GATEWAY_PORT_6001_TCP_ADDR' in env && 'HERALD_SERVICE_PORT_METRICS' in env);
+    const config = loadConfig({ env });
+    assert.equal(config.server.port, undefined, 'the service link is not taken for Herald\'s port');
+
+    // Herald's own settings beside them still apply, and still win.
+    const withPort = loadConfig({ env: { ...env, HERALD_PORT: '7001', HERALD_GATEWAY_ID: 'gw-a' } });
+    assert.deepEqual([withPort.server.port, withPort.server.gatewayId], [7001, 'gw-a']);
+  });
+
+  it('still refuses typos and values that only look like service links by name', () => {
+    const problems = problemsOf({
+      env: { HERALD_PROT: '7001', HERALD_GATEWAY_PORT: '6001', HERALD_SERVICE_HOST: 'not a host', HERALD_PORT_6001_TCP: 'http://x' },
+    });
+    assert.deepEqual(problems.map((p) => p.split(':')[0]).sort(), ['HERALD_GATEWAY_PORT', 'HERALD_PORT_6001_TCP', 'HERALD_PROT', 'HERALD_SERVICE_HOST']);
+  });
+
   it('reports every problem at once', () => {
     const problems = problemsOf({ env: { HERALD_PROT: '7001', HERALD_PORT: 'x', HERALD_PONG_TIMEOUT: '0' } });
     assert.equal(problems.length, 3, problems.join('; '));

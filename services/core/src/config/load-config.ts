@@ -7,6 +7,7 @@ import type { AppConfig } from './app-schema';
 import { appsDatabaseUrlProblem, isAppsDatabaseUrl, redactDatabaseUrl } from './apps-database-url';
 import { ConfigError } from './config-error';
 import { APP_ENV_VARS, OTHER_ENV_VARS, SERVER_ENV_VARS, parseEnvValue } from './env-vars';
+import { isKubernetesServiceLink } from './kubernetes-service-links';
 import { defaultApp, isAppsProblem, loadAppsFile, type LoadedApps } from './load-apps';
 import { WEBHOOK_BATCH_MAX_WAIT_MS } from '../webhooks/webhook-batching';
 import { type ServerConfig, serverSchema } from './server-schema';
@@ -42,6 +43,7 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
 
   for (const [name, value] of Object.entries(input.env)) {
     if (!name.startsWith('HERALD_') || value === undefined) continue;
+    if (isKubernetesServiceLink(name, value)) continue;
     if (!known.has(name)) {
       problems.push(`${name}: unknown setting (known: ${[...known].sort().join(', ')})`);
       continue;
