@@ -130,7 +130,7 @@ describe('HTTP API errors', () => {
         body: JSON.stringify({ name: 'refused', channel: 'watched', data: '{}' }),
       });
       const text = await response.text();
-      assertRefused({ status: response.status, contentType: response.headers.get('content-type') ?? '', text, json: JSON.parse(text) }, 401);
+      assertRefused({ status: response.status, contentType: response.headers.get('content-type') ?? '', headers: response.headers, text, json: JSON.parse(text) }, 401);
       await assertNothingPublished();
     });
 

@@ -25,6 +25,7 @@ export interface SignedRequestOptions {
 export interface ApiResponse {
   readonly status: number;
   readonly contentType: string;
+  readonly headers: Headers;
   readonly text: string;
   /** The parsed body, or undefined when it is not JSON. */
   readonly json: unknown;
@@ -63,5 +64,5 @@ export async function signedRequest(endpoint: Endpoint, app: AppCredentials, opt
   } catch {
     json = undefined;
   }
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', text, json };
+  return { status: response.status, contentType: response.headers.get('content-type') ?? '', headers: response.headers, text, json };
 }

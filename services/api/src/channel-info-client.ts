@@ -5,7 +5,7 @@
 import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
 import { ChannelQuery, type ChannelQueryMessage, ChannelQueryReply, type Decoded, type ChannelInfoMessage } from '../../core/src/codec/messages';
-import { HttpError } from './http-error';
+import { ApiError, apiErrors } from './api-errors';
 
 export type ChannelInfo = Decoded<ChannelInfoMessage>;
 
@@ -16,14 +16,14 @@ export class ChannelInfoClient {
   ) {}
 
   async query(query: ChannelQueryMessage): Promise<ChannelInfo[]> {
-    if (!this.bus.isConnected()) throw new HttpError(503, 'Channel information is unavailable: not connected to the bus');
+    if (!this.bus.isConnected()) throw apiErrors.channelInfoDisconnected();
     try {
       const reply = ChannelQueryReply.decode(await this.bus.request(subjects.presenceQuery, ChannelQuery.encode(query), this.timeoutMs));
-      if (reply.error) throw new HttpError(500, reply.error);
+      if (reply.error) throw apiErrors.presenceFailed({ reason: reply.error });
       return reply.channels;
     } catch (err) {
-      if (err instanceof HttpError) throw err;
-      throw new HttpError(503, `Channel information is unavailable: ${(err as Error).message}`);
+      if (err instanceof ApiError) throw err;
+      throw apiErrors.channelInfoUnavailable({ reason: (err as Error).message });
     }
   }
 

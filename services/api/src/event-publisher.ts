@@ -13,7 +13,7 @@ import { classifyChannel, publishChannelNameProblem, SERVER_TO_USER_PREFIX } fro
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import { apiEventNameProblem } from '../../core/src/protocol/event-names';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
-import { HttpError } from './http-error';
+import { apiErrors } from './api-errors';
 
 const SOCKET_ID = /^\d+\.\d+$/;
 
@@ -27,35 +27,35 @@ export interface TriggerRequest {
 
 /** Reads one event (`/events` body or one `batch` item) into a checked TriggerRequest. */
 export function readTrigger(body: unknown, app: App, batchItem: boolean): TriggerRequest {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw HttpError.badRequest('Expected a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw apiErrors.notAnObject();
   const b = body as Record<string, unknown>;
   const nameProblem = apiEventNameProblem(b.name, app.limits.maxEventNameLength);
-  if (nameProblem) throw HttpError.badRequest(nameProblem);
-  if (b.data === undefined || b.data === null) throw HttpError.badRequest('"data" is required');
+  if (nameProblem) throw apiErrors.invalidEventName({ problem: nameProblem });
+  if (b.data === undefined || b.data === null) throw apiErrors.missingData();
   // Pusher's SDKs send data as a string; other clients sometimes send JSON — relay it as text.
   const data = typeof b.data === 'string' ? b.data : JSON.stringify(b.data);
   const size = Buffer.byteLength(data);
   if (size > app.limits.maxEventPayloadBytes) {
-    throw new HttpError(413, `Event data is ${size} bytes; the limit is ${app.limits.maxEventPayloadBytes} bytes`);
+    throw apiErrors.eventTooLarge({ size, limit: app.limits.maxEventPayloadBytes });
   }
 
   let channels: string[];
   if (batchItem || b.channels === undefined) {
-    if (typeof b.channel !== 'string') throw HttpError.badRequest(batchItem ? '"channel" is required' : '"channels" or "channel" is required');
+    if (typeof b.channel !== 'string') throw batchItem ? apiErrors.missingChannel() : apiErrors.missingChannels();
     channels = [b.channel];
   } else {
-    if (!Array.isArray(b.channels) || b.channels.length === 0) throw HttpError.badRequest('"channels" must be a non-empty array of channel names');
+    if (!Array.isArray(b.channels) || b.channels.length === 0) throw apiErrors.invalidChannels();
     channels = b.channels as string[];
   }
   if (channels.length > app.limits.maxChannelsPerTrigger) {
-    throw HttpError.badRequest(`Too many channels: ${channels.length}; the limit is ${app.limits.maxChannelsPerTrigger}`);
+    throw apiErrors.tooManyChannels({ count: channels.length, limit: app.limits.maxChannelsPerTrigger });
   }
   for (const channel of channels) {
     const problem = publishChannelNameProblem(channel, app.limits.maxChannelNameLength);
-    if (problem) throw HttpError.badRequest(problem);
+    if (problem) throw apiErrors.invalidChannelName({ problem });
   }
   if (b.socket_id !== undefined && (typeof b.socket_id !== 'string' || !SOCKET_ID.test(b.socket_id))) {
-    throw HttpError.badRequest('"socket_id" must look like "123.456"');
+    throw apiErrors.invalidSocketId();
   }
   const info = readInfo(b.info);
   return { name: b.name as string, data, channels: [...new Set(channels)], socketId: b.socket_id as string | undefined, info };
@@ -66,11 +66,11 @@ export const INFO_ATTRIBUTES = ['user_count', 'subscription_count'] as const;
 /** `info=user_count,subscription_count` → the attribute list; unknown attributes are a 400. */
 export function readInfo(value: unknown): string[] {
   if (value === undefined || value === '') return [];
-  if (typeof value !== 'string') throw HttpError.badRequest('"info" must be a comma-separated string');
+  if (typeof value !== 'string') throw apiErrors.invalidInfo();
   const attributes = value.split(',').map((s) => s.trim()).filter(Boolean);
   for (const a of attributes) {
     if (!(INFO_ATTRIBUTES as readonly string[]).includes(a)) {
-      throw HttpError.badRequest(`Unknown info attribute ${JSON.stringify(a)}; available: ${INFO_ATTRIBUTES.join(', ')}`);
+      throw apiErrors.unknownInfoAttribute({ attribute: JSON.stringify(a), available: INFO_ATTRIBUTES.join(', ') });
     }
   }
   return attributes;
@@ -86,7 +86,7 @@ export class EventPublisher {
 
   /** Publishes every event and waits until the bus has them. */
   async publish(app: App, triggers: readonly TriggerRequest[]): Promise<void> {
-    if (!this.bus.isConnected()) throw new HttpError(503, 'Event not published: the message bus is unavailable');
+    if (!this.bus.isConnected()) throw apiErrors.busUnavailable();
     const publishedAtMs = this.clock.now();
     await this.rememberForCacheChannels(app, triggers);
     try {
@@ -111,7 +111,7 @@ export class EventPublisher {
       }
       await this.bus.flush(this.confirmTimeoutMs);
     } catch (err) {
-      throw new HttpError(503, `Event not confirmed by the message bus: ${(err as Error).message}`);
+      throw apiErrors.publishUnconfirmed({ reason: (err as Error).message });
     }
   }
 
@@ -127,13 +127,13 @@ export class EventPublisher {
     try {
       await Promise.all(writes);
     } catch (err) {
-      throw new HttpError(503, `Event not published: the cache channel store is unavailable (${(err as Error).message})`);
+      throw apiErrors.cacheStoreUnavailable({ reason: (err as Error).message });
     }
   }
 
   /** Closes every connection of a signed-in user, on every gateway. */
   async terminateUserConnections(app: App, userId: string): Promise<void> {
-    if (!this.bus.isConnected()) throw new HttpError(503, 'Not published: the message bus is unavailable');
+    if (!this.bus.isConnected()) throw apiErrors.terminateBusUnavailable();
     try {
       this.bus.publish(
         subjects.user(app.id, userId),
@@ -141,7 +141,7 @@ export class EventPublisher {
       );
       await this.bus.flush(this.confirmTimeoutMs);
     } catch (err) {
-      throw new HttpError(503, `Not confirmed by the message bus: ${(err as Error).message}`);
+      throw apiErrors.terminateUnconfirmed({ reason: (err as Error).message });
     }
   }
 }

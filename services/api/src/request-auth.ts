@@ -6,7 +6,7 @@ import type { FastifyRequest } from 'fastify';
 import type { App, AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import { apiAuthProblem, type QueryParams } from '../../core/src/signing/api-request';
-import { HttpError } from './http-error';
+import { apiErrors } from './api-errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,7 +33,7 @@ export function queryParams(url: string): QueryParams {
 export function authenticate(request: FastifyRequest, apps: AppRegistry, clock: Clock, maxSkewSeconds: number): App {
   const { app_id: appId } = request.params as { app_id?: string };
   const app = appId === undefined ? appOfAuthKey(request, apps) : apps.byId(appId);
-  if (!app) throw new HttpError(404, `Unknown app ${JSON.stringify(appId)}`);
+  if (!app) throw apiErrors.unknownApp({ appId: appId ?? '' });
   verifySignedRequest(app, { method: request.method, url: request.raw.url ?? request.url, rawBody: request.rawBody ?? '' }, clock, maxSkewSeconds);
   return app;
 }
@@ -47,7 +47,7 @@ function appOfAuthKey(request: FastifyRequest, apps: AppRegistry): App {
   const key = queryParams(request.raw.url ?? request.url).auth_key;
   const app = typeof key === 'string' ? apps.byKey(key) : undefined;
   if (!app) {
-    throw new HttpError(401, key === undefined ? 'Missing authentication parameters: auth_key, auth_timestamp and auth_signature are required' : 'Unknown auth_key');
+    throw apiErrors.unauthenticated({ reason: key === undefined ? 'Missing authentication parameters: auth_key, auth_timestamp and auth_signature are required' : 'Unknown auth_key' });
   }
   return app;
 }
@@ -59,7 +59,7 @@ export interface SignedRequest {
   readonly rawBody: string;
 }
 
-/** Throws the HttpError Pusher answers unless `request` is signed by `app` and the app is enabled. */
+/** Throws the ApiError Pusher answers unless `request` is signed by `app` and the app is enabled. */
 export function verifySignedRequest(app: App, request: SignedRequest, clock: Clock, maxSkewSeconds: number): void {
   const { url } = request;
   const problem = apiAuthProblem({
@@ -72,6 +72,6 @@ export function verifySignedRequest(app: App, request: SignedRequest, clock: Clo
     nowSeconds: Math.floor(clock.now() / 1000),
     maxSkewSeconds,
   });
-  if (problem) throw new HttpError(problem.status, problem.reason);
-  if (!app.enabled) throw new HttpError(403, 'Application disabled');
+  if (problem) throw apiErrors.unauthenticated({ reason: problem.reason });
+  if (!app.enabled) throw apiErrors.appDisabled();
 }

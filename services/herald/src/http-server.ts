@@ -1,7 +1,9 @@
 /** The fastify instance every Herald HTTP listener starts from. */
 import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
-import type { RequestInterceptor } from '../../api/src/events-fast-path';
+import { errorResponse, sendErrorResponse } from '../../api/src/api-error-response';
+import { apiErrors } from '../../api/src/api-errors';
+import type { RequestInterceptor } from '../../api/src/events-endpoint';
 import type { Logger } from '../../core/src/logging/logger';
 
 /**
@@ -12,12 +14,22 @@ import type { Logger } from '../../core/src/logging/logger';
  */
 export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
-/** `interceptors` may be filled after creation (the api adds its fast path when registered). */
-export function createHttpServer(logger: Logger, bodyLimit: number, interceptors: readonly RequestInterceptor[] = []): FastifyInstance {
-  return Fastify({
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  readonly bodyLimit: number;
+  /** Offered every request before fastify (the api's POST …/events endpoint). */
+  readonly frontDoor?: RequestInterceptor;
+}
+
+export function createHttpServer(options: HttpServerOptions): FastifyInstance {
+  const { logger, frontDoor } = options;
+  let closing = false;
+  const fastify = Fastify({
     serverFactory: (handler) => {
       const server = createServer((request, response) => {
-        for (const intercept of interceptors) if (intercept(request, response)) return;
+        // What fastify's return503OnClosing does, here so it covers the front door too.
+        if (closing) return sendErrorResponse(response, errorResponse(apiErrors.serverClosing(), logger, request.url));
+        if (frontDoor?.(request, response)) return;
         handler(request, response);
       });
       server.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
@@ -26,9 +38,16 @@ export function createHttpServer(logger: Logger, bodyLimit: number, interceptors
     loggerInstance: logger,
     // One log line per request is noise at this traffic; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit,
+    bodyLimit: options.bodyLimit,
     // Pusher's channel names may be 200 characters; leave room in the path.
     routerOptions: { maxParamLength: 1000 },
     forceCloseConnections: true,
+    // Requests are refused while closing above, in the API's error format, before any route.
+    return503OnClosing: false,
   }) as unknown as FastifyInstance;
+  // The first preClose hook: fastify runs it as it starts closing, before it drops connections.
+  fastify.addHook('preClose', async () => {
+    closing = true;
+  });
+  return fastify;
 }

@@ -14,8 +14,7 @@ import { createMetricsRegistry } from '../../core/src/service/metrics';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookQueue } from '../../core/src/webhooks/webhook-queue';
 import { DEFAULT_WEBHOOK_SETTINGS, WebhooksService } from '../../webhooks/src/webhooks-service';
-import { apiBodyLimit, registerApi } from '../../api/src/api';
-import type { RequestInterceptor } from '../../api/src/events-fast-path';
+import { Api, apiBodyLimit } from '../../api/src/api';
 import { Gateway } from '../../gateway/src/gateway';
 import { PresenceReplica } from '../../presence/src/presence-replica';
 import { createHttpServer } from './http-server';
@@ -123,22 +122,23 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     await webhooks.start();
   }
 
-  const fastPaths: RequestInterceptor[] = [];
-  const http = createHttpServer(logger, apiBodyLimit(apps), fastPaths);
+  const bodyLimit = apiBodyLimit(apps);
+  const api = roles.api
+    ? new Api({
+        apps,
+        bus,
+        clock,
+        logger: logger.child({ service: 'api' }),
+        maxSkewSeconds: server.apiMaxSkewSeconds,
+        busTimeoutMs: server.busTimeoutMs,
+        cache: stores.cache,
+        deadLetters: stores.webhooks,
+        bodyLimit,
+      })
+    : undefined;
+  const http = createHttpServer({ logger, bodyLimit, frontDoor: api?.eventsEndpoint });
   if (gateway) await gateway.register(http);
-  if (roles.api) {
-    const eventsFastPath = await registerApi(http, {
-      apps,
-      bus,
-      clock,
-      logger: logger.child({ service: 'api' }),
-      maxSkewSeconds: server.apiMaxSkewSeconds,
-      busTimeoutMs: server.busTimeoutMs,
-      cache: stores.cache,
-      deadLetters: stores.webhooks,
-    });
-    fastPaths.push(eventsFastPath);
-  }
+  if (api) await api.register(http);
   registerHealthRoutes(http, checks, metrics);
   gateway?.start();
   await http.listen({ host: server.host, port: options.port });

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { channelNameProblem, classifyChannel } from '../../../core/src/protocol/channel-names';
 import type { ChannelInfoClient } from '../channel-info-client';
 import { readInfo } from '../event-publisher';
-import { HttpError } from '../http-error';
+import { apiErrors } from '../api-errors';
 
 export interface ChannelRoutesOptions {
   readonly channelInfo: ChannelInfoClient;
@@ -11,7 +11,7 @@ export interface ChannelRoutesOptions {
 
 function checkedChannelName(name: string, maxLength: number): string {
   const problem = channelNameProblem(name, maxLength);
-  if (problem) throw HttpError.badRequest(problem);
+  if (problem) throw apiErrors.invalidChannelName({ problem });
   return name;
 }
 
@@ -22,7 +22,7 @@ export async function channelRoutes(fastify: FastifyInstance, options: ChannelRo
     const prefix = query.filter_by_prefix ?? '';
     const info = readInfo(query.info);
     if (info.includes('user_count') && !prefix.startsWith('presence-')) {
-      throw HttpError.badRequest('user_count is only available for presence channels: add filter_by_prefix=presence-');
+      throw apiErrors.userCountNeedsPresencePrefix();
     }
     const infos = await options.channelInfo.query({ appId: app.id, list: true, prefix });
     const channels: Record<string, Record<string, number>> = {};
@@ -41,7 +41,7 @@ export async function channelRoutes(fastify: FastifyInstance, options: ChannelRo
     const channel = checkedChannelName(raw, app.limits.maxChannelNameLength);
     const info = readInfo((request.query as { info?: string }).info);
     const presence = classifyChannel(channel).type === 'presence';
-    if (info.includes('user_count') && !presence) throw HttpError.badRequest(`user_count is only available for presence channels, not ${channel}`);
+    if (info.includes('user_count') && !presence) throw apiErrors.userCountNeedsPresenceChannel({ channel });
     const known = (await options.channelInfo.channels(app.id, [channel])).get(channel);
     const subscriptionCount = known?.subscriptionCount ?? 0;
     const userCount = known?.userCount ?? 0;
@@ -55,7 +55,7 @@ export async function channelRoutes(fastify: FastifyInstance, options: ChannelRo
     const app = request.herald!.app;
     const { channel_name: raw } = request.params as { channel_name: string };
     const channel = checkedChannelName(raw, app.limits.maxChannelNameLength);
-    if (classifyChannel(channel).type !== 'presence') throw HttpError.badRequest(`Users can only be listed for presence channels, not ${channel}`);
+    if (classifyChannel(channel).type !== 'presence') throw apiErrors.usersNeedPresenceChannel({ channel });
     const known = (await options.channelInfo.channels(app.id, [channel], true)).get(channel);
     return { users: (known?.userIds ?? []).map((id) => ({ id })) };
   });

@@ -5,12 +5,12 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { WebhookQueue } from '../../../core/src/webhooks/webhook-queue';
-import { HttpError } from '../http-error';
+import { apiErrors } from '../api-errors';
 
 export type DeadLetterAccess = Pick<WebhookQueue, 'deadLetters' | 'replayDeadLetters'>;
 
 export async function deadLetterRoutes(fastify: FastifyInstance, options: { deadLetters: DeadLetterAccess }): Promise<void> {
-  const unavailable = (err: unknown) => new HttpError(503, `Dead letters unavailable: ${(err as Error).message}`);
+  const unavailable = (err: unknown) => apiErrors.deadLettersUnavailable({ reason: (err as Error).message });
 
   fastify.get('/apps/:app_id/webhooks/dead_letters', async (request) => {
     const app = request.herald!.app;

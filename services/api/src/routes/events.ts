@@ -1,10 +1,13 @@
-/** POST /apps/:app_id/events and /batch_events — trigger events. */
+/**
+ * Triggering events: the answer to POST /apps/:app_id/events (`triggerEvent`, served by
+ * events-endpoint.ts outside fastify) and the POST /apps/:app_id/batch_events route.
+ */
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../../core/src/apps/app-registry';
 import { classifyChannel } from '../../../core/src/protocol/channel-names';
 import type { ChannelInfo, ChannelInfoClient } from '../channel-info-client';
 import { type EventPublisher, readTrigger, type TriggerRequest } from '../event-publisher';
-import { HttpError } from '../http-error';
+import { apiErrors } from '../api-errors';
 
 export interface EventRoutesOptions {
   readonly publisher: EventPublisher;
@@ -26,7 +29,7 @@ async function channelInfoFor(app: App, triggers: readonly TriggerRequest[], cli
   return client.channels(app.id, [...wanted]);
 }
 
-/** POST /apps/:app_id/events for an authenticated app: the answer's body (errors throw HttpError). */
+/** POST /apps/:app_id/events for an authenticated app: the answer's body (errors throw ApiError). */
 export async function triggerEvent(app: App, body: unknown, options: EventRoutesOptions): Promise<object> {
   const trigger = readTrigger(body, app, false);
   const info = await channelInfoFor(app, [trigger], options.channelInfo);
@@ -37,16 +40,14 @@ export async function triggerEvent(app: App, body: unknown, options: EventRoutes
   return { channels };
 }
 
-export async function eventRoutes(fastify: FastifyInstance, options: EventRoutesOptions): Promise<void> {
-  fastify.post('/apps/:app_id/events', (request) => triggerEvent(request.herald!.app, request.body, options));
-
+export async function batchEventsRoute(fastify: FastifyInstance, options: EventRoutesOptions): Promise<void> {
   fastify.post('/apps/:app_id/batch_events', async (request) => {
     const app = request.herald!.app;
     const body = request.body as { batch?: unknown } | undefined;
-    if (!body || !Array.isArray(body.batch)) throw HttpError.badRequest('"batch" must be an array of events');
-    if (body.batch.length === 0) throw HttpError.badRequest('"batch" must not be empty');
+    if (!body || !Array.isArray(body.batch)) throw apiErrors.batchNotAnArray();
+    if (body.batch.length === 0) throw apiErrors.batchEmpty();
     if (body.batch.length > app.limits.maxEventsPerBatch) {
-      throw HttpError.badRequest(`Batch too large: ${body.batch.length} events; the limit is ${app.limits.maxEventsPerBatch}`);
+      throw apiErrors.batchTooLarge({ count: body.batch.length, limit: app.limits.maxEventsPerBatch });
     }
     const triggers = body.batch.map((item) => readTrigger(item, app, true));
     const info = await channelInfoFor(app, triggers, options.channelInfo);

@@ -5,14 +5,14 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../event-publisher';
-import { HttpError } from '../http-error';
+import { apiErrors } from '../api-errors';
 
 export async function userRoutes(fastify: FastifyInstance, options: { publisher: EventPublisher }): Promise<void> {
   const terminate = async (request: FastifyRequest) => {
     const app = request.herald!.app;
     const { user_id: userId } = request.params as { user_id: string };
     if (userId.length === 0 || userId.length > app.limits.maxUserIdLength) {
-      throw HttpError.badRequest(`user id must be 1 to ${app.limits.maxUserIdLength} characters`);
+      throw apiErrors.invalidUserId({ limit: app.limits.maxUserIdLength });
     }
     await options.publisher.terminateUserConnections(app, userId);
     return {};

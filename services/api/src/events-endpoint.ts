@@ -1,0 +1,97 @@
+/**
+ * `POST /apps/:app_id/events`, the busiest API call, for every app: answered on Node's own
+ * request and response because fastify's router, hooks and reply machinery cost more than the
+ * work itself (~15 % of the server's CPU at high publish rates; the many-channels benchmark).
+ * The only path for this call. It checks what fastify's routes check, in the same order —
+ * body size, JSON, the app, its signature, its request rate — and answers errors through
+ * api-error-response.ts like every other route.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AppRegistry } from '../../core/src/apps/app-registry';
+import type { Clock } from '../../core/src/clock';
+import type { Logger } from '../../core/src/logging/logger';
+import { JSON_CONTENT_TYPE, errorResponse, sendErrorResponse } from './api-error-response';
+import { apiErrors } from './api-errors';
+import type { ApiRateLimit } from './api-rate-limit';
+import { parseJsonBody } from './json-body';
+import { verifySignedRequest } from './request-auth';
+import { type EventRoutesOptions, triggerEvent } from './routes/events';
+
+/** Handles the request and returns true, or returns false and leaves it alone. */
+export type RequestInterceptor = (request: IncomingMessage, response: ServerResponse) => boolean;
+
+export interface EventsEndpointOptions extends EventRoutesOptions {
+  readonly apps: AppRegistry;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly maxSkewSeconds: number;
+  readonly bodyLimit: number;
+  readonly rateLimit: ApiRateLimit;
+}
+
+/** Any app id segment (unknown ones get the API's 404, not the router's), as on the fastify routes. */
+const EVENTS_PATH = /^\/apps\/([^/?]*)\/events(?:\?|$)/;
+
+/** Percent-decoded, as fastify's router decodes `:app_id`. */
+function decodedAppId(segment: string): string {
+  if (!segment.includes('%')) return segment;
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
+/** Once the app's request is counted, its answer carries the rate headers, errors included. */
+interface Counted {
+  rateHeaders?: Record<string, string>;
+}
+
+export function eventsEndpoint(options: EventsEndpointOptions): RequestInterceptor {
+  const trigger = async (appId: string, url: string, rawBody: string, counted: Counted): Promise<object> => {
+    const body = parseJsonBody(rawBody);
+    const app = options.apps.byId(appId);
+    if (!app) throw apiErrors.unknownApp({ appId });
+    verifySignedRequest(app, { method: 'POST', url, rawBody }, options.clock, options.maxSkewSeconds);
+    counted.rateHeaders = options.rateLimit.admit(app);
+    return triggerEvent(app, body, options);
+  };
+
+  const succeed = (response: ServerResponse, body: object, rateHeaders: Record<string, string> | undefined): void => {
+    const text = JSON.stringify(body);
+    const length = Buffer.byteLength(text);
+    response.writeHead(200, rateHeaders ? { ...rateHeaders, 'content-type': JSON_CONTENT_TYPE, 'content-length': length } : { 'content-type': JSON_CONTENT_TYPE, 'content-length': length });
+    response.end(text);
+  };
+
+  const fail = (response: ServerResponse, err: unknown, url: string, rateHeaders: Record<string, string> | undefined): void => {
+    const answer = errorResponse(err, options.logger, url);
+    sendErrorResponse(response, rateHeaders ? { ...answer, headers: { ...rateHeaders, ...answer.headers } } : answer);
+  };
+
+  return (request, response) => {
+    if (request.method !== 'POST') return false;
+    const url = request.url ?? '';
+    const segment = EVENTS_PATH.exec(url)?.[1];
+    if (segment === undefined) return false;
+
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > options.bodyLimit) tooLarge = true;
+      else chunks.push(chunk);
+    });
+    request.on('end', () => {
+      if (tooLarge) return fail(response, apiErrors.bodyTooLarge(), url, undefined);
+      const counted: Counted = {};
+      trigger(decodedAppId(segment), url, Buffer.concat(chunks).toString('utf8'), counted).then(
+        (body) => succeed(response, body, counted.rateHeaders),
+        (err: unknown) => fail(response, err, url, counted.rateHeaders),
+      );
+    });
+    request.on('error', (err) => options.logger.debug({ err }, 'api request aborted'));
+    return true;
+  };
+}
