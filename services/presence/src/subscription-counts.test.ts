@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AppRegistry } from '../../core/src/apps/app-registry';
 import { LocalBus } from '../../core/src/bus/local-bus';
-import { ManualClock } from '../../core/src/clock';
+import { ManualClock } from '../../core/src/manual-clock';
 import { appSchema } from '../../core/src/config/app-schema';
 import { createLogger } from '../../core/src/logging/logger';
 import type { WebhookEventMessage } from '../../core/src/codec/messages';
