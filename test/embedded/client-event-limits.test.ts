@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
 import type { Channel } from 'pusher-js';
-import { ManualClock } from '../../services/core/src/clock';
+import { ManualClock } from '../../services/core/src/manual-clock';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type RawClient, rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';

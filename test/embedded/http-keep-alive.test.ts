@@ -2,6 +2,7 @@
  * HTTP keep-alive: publishers (the pusher SDK with a keep-alive agent, load balancers) reuse
  * connections across quiet spells. One left idle past Node's 5 s default must still be open
  * and serve the next request, or a publish sent as the server closes it fails with ECONNRESET.
+ * This test waits real time: the idle timer is Node's http server's own, out of a clock's reach.
  */
 import assert from 'node:assert/strict';
 import { once } from 'node:events';

@@ -3,18 +3,20 @@
  * channels get `pusher_internal:subscription_count`, which pusher-js emits as
  * `pusher:subscription_count` with `{subscription_count: n}`, as subscribers come and go
  * (encrypted channels too: the count is Pusher's own event, never encrypted).
- * Counts are throttled per channel, so the tests assert what they converge to. Presence
- * channels, and apps without the switch, never get them.
+ * Counts are throttled per channel (once a second), so the tests assert what they converge
+ * to, moving Herald's clock a throttle interval at a time while they wait. Presence channels,
+ * and apps without the switch, never get them.
  */
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
 import type { Channel } from 'pusher-js';
+import { ManualClock } from '../../services/core/src/manual-clock';
 import { collect, connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type RawClient, rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
-import { waitFor } from '../helpers/wait';
+import { waitAdvancing } from '../helpers/wait';
 
 const COUNTED: TestApp = { id: 'count-app', key: 'count-key', secret: 'count-secret', subscriptionCountEvents: true };
 const PLAIN: TestApp = { id: 'count-plain', key: 'count-plain-key', secret: 'count-plain-secret' };
@@ -23,6 +25,8 @@ interface CountEvent {
   subscription_count: number;
 }
 
+/** Presence's default throttle interval. */
+const COUNT_INTERVAL_MS = 1000;
 const MASTER_KEY = randomBytes(32).toString('base64');
 const unique = (prefix: string) => `${prefix}${randomBytes(4).toString('hex')}`;
 
@@ -30,8 +34,9 @@ describe('subscription_count events', () => {
   let herald: TestHerald;
   const clients: PusherJs[] = [];
   const raws: RawClient[] = [];
+  const clock = new ManualClock(Date.now());
   before(async () => {
-    herald = await startTestHerald({ apps: [COUNTED, PLAIN] });
+    herald = await startTestHerald({ apps: [COUNTED, PLAIN], clock });
   });
   after(async () => {
     for (const c of clients) c.disconnect();
@@ -47,7 +52,7 @@ describe('subscription_count events', () => {
 
   /** Waits until each subscriber's last count is `expected`; pusher-js's channel.subscriptionCount agrees. */
   async function converge(subscribers: ReadonlyArray<{ channel: Channel }>, seen: ReadonlyArray<CountEvent[]>, expected: number, what: string): Promise<void> {
-    await waitFor(() => seen.every((events) => events.at(-1)?.subscription_count === expected), `${what}: every subscriber told ${expected}`, 5000);
+    await waitAdvancing(clock, COUNT_INTERVAL_MS, () => seen.every((events) => events.at(-1)?.subscription_count === expected), `${what}: every subscriber told ${expected}`, 5000);
     for (const s of subscribers) {
       assert.equal((s.channel as Channel & { subscriptionCount: number | null }).subscriptionCount, expected, 'pusher-js keeps the count on the channel');
     }
@@ -116,7 +121,7 @@ describe('subscription_count events', () => {
     const controlSeen = [a, b].map((x) => collect<CountEvent>(x.subscribe(control), 'pusher:subscription_count'));
     await subscribed(a, control);
     await subscribed(b, control);
-    await waitFor(() => controlSeen.every((s) => s.at(-1)?.subscription_count === 2), 'the control channel counts 2');
+    await waitAdvancing(clock, COUNT_INTERVAL_MS, () => controlSeen.every((s) => s.at(-1)?.subscription_count === 2), 'the control channel counts 2');
     const marker = nextEvent(a.channel(presence), 'marker');
     await serverSdk(herald, COUNTED).trigger(presence, 'marker', {});
     await marker;
@@ -134,7 +139,7 @@ describe('subscription_count events', () => {
     const countedSeen = [c1, c2].map((x) => collect<CountEvent>(x.subscribe(name), 'pusher:subscription_count'));
     await subscribed(c1, name);
     await subscribed(c2, name);
-    await waitFor(() => countedSeen.every((s) => s.at(-1)?.subscription_count === 2), 'the counting app\'s channel counts 2, not 4');
+    await waitAdvancing(clock, COUNT_INTERVAL_MS, () => countedSeen.every((s) => s.at(-1)?.subscription_count === 2), 'the counting app\'s channel counts 2, not 4');
     const marker = nextEvent(p1.channel(name), 'marker');
     await serverSdk(herald, PLAIN).trigger(name, 'marker', {});
     await marker;

@@ -1,15 +1,17 @@
 /**
  * User authentication (pusher:signin), server-to-user events, terminate connections and
- * watchlists, with pusher-js signing in through the `pusher` SDK's authenticateUser.
+ * watchlists, with pusher-js signing in through the `pusher` SDK's authenticateUser. Herald
+ * runs on a clock the test moves, so the sign-in grace period passes without waiting for it.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
+import { ManualClock } from '../../services/core/src/manual-clock';
 import { connectedClient, serverSdk, signedIn } from '../helpers/pusher-clients';
-import { rawClient } from '../helpers/raw-client';
+import { type RawClient, rawClient } from '../helpers/raw-client';
 import { signedRequest } from '../helpers/signed-request';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
-import { waitFor, within } from '../helpers/wait';
+import { waitAdvancing, waitFor, within } from '../helpers/wait';
 
 const APP: TestApp = { id: 'users-app', key: 'users-key', secret: 'users-secret', watchlistEvents: true };
 const STRICT: TestApp = { id: 'strict-app', key: 'strict-key', secret: 'strict-secret', userAuthentication: { required: true, timeoutSeconds: 1 } };
@@ -17,8 +19,9 @@ const STRICT: TestApp = { id: 'strict-app', key: 'strict-key', secret: 'strict-s
 describe('user authentication and server-to-user events', () => {
   let herald: TestHerald;
   const clients: PusherJs[] = [];
+  const clock = new ManualClock(Date.now());
   before(async () => {
-    herald = await startTestHerald({ apps: [APP, STRICT] });
+    herald = await startTestHerald({ apps: [APP, STRICT], clock });
   });
   after(async () => {
     for (const c of clients) c.disconnect();
@@ -113,12 +116,24 @@ describe('user authentication and server-to-user events', () => {
   });
 
   it('closes connections that do not sign in within the grace period when the app requires it', async () => {
+    // Herald's clock moves a second at a time: past the 1 s grace period and the sweep after it.
+    const closedBySweep = async (socket: RawClient, what: string) => {
+      let closed: { code: number } | undefined;
+      void socket.closed.then((c) => (closed = c));
+      return waitAdvancing(clock, 1000, () => closed, what, 10_000);
+    };
     const anonymous = await rawClient(herald.port, STRICT.key);
-    const closed = await within(anonymous.closed, 'the anonymous socket to be closed', 10_000);
+    const closed = await closedBySweep(anonymous, 'the anonymous socket to be closed');
     assert.equal(closed.code, 4009);
     const signed = await signedIn(herald, STRICT, { id: 'sam' });
     clients.push(signed);
-    await new Promise((r) => setTimeout(r, 1500)); // past the 1 s grace period: must still be connected
+    // Past the 1 s grace period it must still be connected. An anonymous socket opened after it
+    // is the marker: the sweep that closes that one has looked at the signed-in one too.
+    const marker = await rawClient(herald.port, STRICT.key);
+    assert.equal((await closedBySweep(marker, 'the marker socket to be closed')).code, 4009);
+    const served = new Promise((resolve) => signed.user.bind('still-here', resolve));
+    await serverSdk(herald, STRICT).sendToUser('sam', 'still-here', {});
+    await within(served, 'an event on the signed-in socket after the sweep');
     assert.equal(signed.connection.state, 'connected');
   });
 });

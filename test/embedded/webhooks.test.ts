@@ -2,7 +2,9 @@
  * Webhooks as an app receives them: Pusher's body and headers (checked by the `pusher` SDK's
  * webhook helper in the receiver), every event kind, per-URL event filters, batching, the 3 s
  * hold on channel_vacated / member_removed that a page reload cancels, stable event ids, and
- * delivery failures: retries, timeouts, dead letters and their replay.
+ * delivery failures: retries, timeouts, dead letters and their replay. Herald runs on a clock
+ * the tests move, so the hold and the retry back-off pass without waiting for them; time_ms
+ * in each POST is Herald's clock at sending, which is what the timing assertions measure.
  */
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
@@ -10,13 +12,17 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
+import { ManualClock } from '../../services/core/src/manual-clock';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { signedRequest } from '../helpers/signed-request';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
-import { waitFor } from '../helpers/wait';
+import { waitAdvancing, waitFor } from '../helpers/wait';
 import { startWebhookReceiver, type WebhookReceiver } from '../helpers/webhook-receiver';
 
 type WebhookEvent = Record<string, unknown>;
+
+/** Pusher holds channel_vacated and member_removed this long. */
+const HOLD_MS = 3000;
 
 interface RawRequest {
   readonly headers: IncomingHttpHeaders;
@@ -83,7 +89,8 @@ const unique = (prefix: string) => `${prefix}${Math.random().toString(36).slice(
 
 /**
  * Leaves `channel` (unsubscribing, or disconnecting from every channel) and resolves once
- * the HTTP API reports each of `channels` unoccupied, i.e. the leave reached presence.
+ * the HTTP API reports each of `channels` unoccupied, i.e. the leave reached presence (and
+ * any departure it causes is held from then on).
  */
 async function vacate(
   herald: TestHerald,
@@ -92,17 +99,15 @@ async function vacate(
   channel: string,
   how: 'unsubscribe' | 'disconnect',
   channels: readonly string[] = [channel],
-): Promise<number> {
+): Promise<void> {
   if (how === 'unsubscribe') client.unsubscribe(channel);
   else client.disconnect();
-  const leftAt = Date.now();
   for (const name of channels) {
     await waitFor(async () => {
       const response = await serverSdk(herald, app).get({ path: `/channels/${name}` });
       return ((await response.json()) as { occupied: boolean }).occupied === false;
     }, `${name} to be unoccupied`);
   }
-  return leftAt;
 }
 
 describe('webhooks', () => {
@@ -119,6 +124,7 @@ describe('webhooks', () => {
   const BATCH_APP: TestApp = { id: 'wh-batch', key: 'wh-batch-key', secret: 'wh-batch-secret' };
   /** Wants arrivals only: channel_occupied and member_added, none of the events they pair with. */
   const ARRIVALS_APP: TestApp = { id: 'wh-arrivals', key: 'wh-arrivals-key', secret: 'wh-arrivals-secret' };
+  let clock: ManualClock;
 
   before(async () => {
     receiver = await startWebhookReceiver(APP);
@@ -131,7 +137,8 @@ describe('webhooks', () => {
     FILTER_APP.webhooks = [{ url: filteredAll.url }, { url: filteredOnly.url, events: ['member_added', 'channel_vacated'] }];
     BATCH_APP.webhooks = [{ url: batchReceiver.url, events: ['channel_occupied'] }];
     ARRIVALS_APP.webhooks = [{ url: arrivals.url, events: ['channel_occupied', 'member_added'] }];
-    herald = await startTestHerald({ apps: [APP, FILTER_APP, BATCH_APP, ARRIVALS_APP] });
+    clock = new ManualClock(Date.now());
+    herald = await startTestHerald({ apps: [APP, FILTER_APP, BATCH_APP, ARRIVALS_APP], clock });
   });
   after(async () => {
     for (const c of clients) c.disconnect();
@@ -149,15 +156,22 @@ describe('webhooks', () => {
     return c;
   }
 
+  /** Subscribes `c` to a new channel and waits for its channel_occupied: anything released before it has arrived by then. */
+  async function markerOccupied(c: PusherJs, prefix: string): Promise<void> {
+    const marker = unique(prefix);
+    await subscribed(c, marker);
+    await receiver.waitForEvents((events) => named(events, 'channel_occupied', marker).length === 1, `the marker's channel_occupied (${marker})`);
+  }
+
   it('sends channel_occupied on the first subscription, in Pusher\'s body format with X-Pusher-Key and a valid X-Pusher-Signature', async () => {
     const channel = unique('occupied-');
-    const before = Date.now();
+    const before = clock.now();
     const [a, b] = [await client(), await client()];
     await subscribed(a, channel);
     await subscribed(b, channel);
     await receiver.waitForEvents((events) => named(events, 'channel_occupied', channel).length > 0, `channel_occupied for ${channel}`);
     const delivery = receiver.deliveries.find((d) => d.events.some((e) => e.channel === channel && e.name === 'channel_occupied'))!;
-    assert.ok(delivery.timeMs >= before - 1000 && delivery.timeMs <= Date.now(), `time_ms ${delivery.timeMs} is the sending time`);
+    assert.ok(delivery.timeMs >= before - 1000 && delivery.timeMs <= clock.now(), `time_ms ${delivery.timeMs} is the sending time`);
     const [event] = named(receiver.accepted(), 'channel_occupied', channel);
     assert.deepEqual(Object.keys(event).sort(), ['channel', 'id', 'name']);
     assert.equal(receiver.invalid, 0);
@@ -182,11 +196,16 @@ describe('webhooks', () => {
       const response = await serverSdk(herald, APP).get({ path: `/channels/${channel}`, params: { info: 'subscription_count' } });
       return ((await response.json()) as { subscription_count: number }).subscription_count === 1;
     }, 'the first subscriber to have left');
-    const leftAt = await vacate(herald, APP, b, channel, 'unsubscribe');
+    const leftAt = clock.now();
+    await vacate(herald, APP, b, channel, 'unsubscribe');
+    clock.advance(HOLD_MS - 100);
+    await markerOccupied(b, 'vacated-marker-');
+    assert.equal(named(receiver.accepted(), 'channel_vacated', channel).length, 0, 'still held 100 ms before the 3 s are over');
+    clock.advance(100);
     await receiver.waitForEvents((events) => named(events, 'channel_vacated', channel).length > 0, `channel_vacated for ${channel}`);
     const delivery = receiver.deliveries.find((d) => d.events.some((e) => e.channel === channel && e.name === 'channel_vacated'))!;
-    const delay = delivery.receivedAt - leftAt;
-    assert.ok(delay >= 2900 && delay < 6000, `channel_vacated arrived ${delay} ms after the last leave (Pusher holds it 3 s)`);
+    const delay = delivery.timeMs - leftAt;
+    assert.ok(delay >= 2900 && delay < 6000, `channel_vacated sent ${delay} ms after the last leave (Pusher holds it 3 s)`);
     const [event] = named(receiver.accepted(), 'channel_vacated', channel);
     assert.deepEqual(Object.keys(event).sort(), ['channel', 'id', 'name']);
     assert.equal(named(receiver.accepted(), 'channel_vacated', channel).length, 1, 'one vacated for the channel');
@@ -213,11 +232,20 @@ describe('webhooks', () => {
 
     // Bob's first socket leaving is not bob leaving.
     bob1.disconnect();
-    const leftAt = Date.now();
+    const leftAt = clock.now();
     bob2.disconnect();
+    await waitFor(async () => {
+      const response = await serverSdk(herald, APP).get({ path: `/channels/${channel}/users` });
+      const { users } = (await response.json()) as { users: Array<{ id: string }> };
+      return users.length === 1 && users[0].id === 'ann';
+    }, 'bob\'s last socket to have left');
+    clock.advance(HOLD_MS - 100);
+    await markerOccupied(ann, 'members-marker-');
+    assert.equal(named(receiver.accepted(), 'member_removed', channel).length, 0, 'still held 100 ms before the 3 s are over');
+    clock.advance(100);
     await receiver.waitForEvents((events) => named(events, 'member_removed', channel).length > 0, 'member_removed for bob');
     const delivery = receiver.deliveries.find((d) => d.events.some((e) => e.channel === channel && e.name === 'member_removed'))!;
-    assert.ok(delivery.receivedAt - leftAt >= 2900, `member_removed held about 3 s (arrived after ${delivery.receivedAt - leftAt} ms)`);
+    assert.ok(delivery.timeMs - leftAt >= 2900, `member_removed held about 3 s (sent after ${delivery.timeMs - leftAt} ms)`);
     assert.deepEqual(
       named(receiver.accepted(), 'member_removed', channel).map((e) => ({ name: e.name, channel: e.channel, user_id: e.user_id })),
       [{ name: 'member_removed', channel, user_id: 'bob' }],
@@ -251,6 +279,7 @@ describe('webhooks', () => {
     const markerClient = await client();
     await subscribed(markerClient, marker);
     await vacate(herald, APP, markerClient, marker, 'unsubscribe');
+    clock.advance(HOLD_MS);
     await receiver.waitForEvents((events) => named(events, 'channel_vacated', marker).length === 1, 'the marker\'s channel_vacated');
 
     const events = receiver.accepted();
@@ -281,9 +310,9 @@ describe('webhooks', () => {
     assert.equal(named(arrivals.accepted(), 'member_added', channel).length, 1, 'no second member_added after a reload');
 
     // Gone for longer than the hold: coming back is a new arrival. (Nothing observable marks the
-    // end of the hold for this app, so this waits it out.)
+    // end of the hold for this app, so the clock is moved well past it.)
     await vacate(herald, ARRIVALS_APP, second, channel, 'disconnect', [channel, marker]);
-    await new Promise((resolve) => setTimeout(resolve, 3500));
+    clock.advance(HOLD_MS + 500);
     const third = await client(ARRIVALS_APP, { id: 'frank' });
     await subscribed(third, channel);
     await arrivals.waitForEvents(
@@ -350,9 +379,11 @@ describe('webhooks', () => {
     const channel = unique('counted-');
     const [a, b, c] = [await client(), await client(), await client()];
     for (const x of [a, b, c]) await subscribed(x, channel);
-    await receiver.waitForEvents((events) => named(events, 'subscription_count', channel).at(-1)?.subscription_count === 3, 'subscription_count 3');
+    // Counts are throttled to one a second: the clock moves a second at a time while waiting.
+    const lastCount = () => named(receiver.accepted(), 'subscription_count', channel).at(-1)?.subscription_count;
+    await waitAdvancing(clock, 1000, () => lastCount() === 3, 'subscription_count 3', 10_000);
     c.unsubscribe(channel);
-    await receiver.waitForEvents((events) => named(events, 'subscription_count', channel).at(-1)?.subscription_count === 2, 'subscription_count 2');
+    await waitAdvancing(clock, 1000, () => lastCount() === 2, 'subscription_count 2', 10_000);
     const last = named(receiver.accepted(), 'subscription_count', channel).at(-1)!;
     assert.deepEqual(Object.keys(last).sort(), ['channel', 'id', 'name', 'subscription_count']);
     for (const e of named(receiver.accepted(), 'subscription_count', channel)) {
@@ -374,6 +405,7 @@ describe('webhooks', () => {
     const c = await client(FILTER_APP, { id: 'erin' });
     await subscribed(c, channel);
     await vacate(herald, FILTER_APP, c, channel, 'disconnect');
+    clock.advance(HOLD_MS);
     await filteredAll.waitForEvents(
       (events) => named(events, 'channel_vacated', channel).length === 1 && named(events, 'member_removed', channel).length === 1,
       'vacated and member_removed at the unfiltered URL',
@@ -432,6 +464,9 @@ describe('webhook delivery failures', () => {
   const DEAD_APP: TestApp = { id: 'wh-dead', key: 'wh-dead-key', secret: 'wh-dead-secret' };
   const TIMEOUT_MS = 500;
   const RETRY_WINDOW_MS = 3000;
+  /** The back-off after a first failure: 1 s, up to 10 % shorter. */
+  const FIRST_RETRY_MS = { min: 900, max: 1000 };
+  const clock = new ManualClock(Date.now());
 
   before(async () => {
     retryReceiver = await startWebhookReceiver(RETRY_APP);
@@ -444,6 +479,7 @@ describe('webhook delivery failures', () => {
     herald = await startTestHerald({
       apps: [RETRY_APP, SLOW_APP, DEAD_APP],
       env: { HERALD_WEBHOOK_TIMEOUT_MS: String(TIMEOUT_MS), HERALD_WEBHOOK_RETRY_WINDOW_MS: String(RETRY_WINDOW_MS) },
+      clock,
     });
   });
   after(async () => {
@@ -462,24 +498,47 @@ describe('webhook delivery failures', () => {
     await subscribed(c, channel);
   }
 
+  /** Failed attempts Herald has counted: each one's retry is waiting on the clock from then on. */
+  async function failedAttempts(): Promise<number> {
+    const metrics = await (await fetch(`${herald.httpUrl}/metrics`)).text();
+    return Number(/^herald_webhooks_failed_attempts_total(?:{[^}]*})? (\d+)/m.exec(metrics)?.[1] ?? 0);
+  }
+
+  async function failuresCounted(n: number, what: string): Promise<void> {
+    await waitFor(async () => (await failedAttempts()) >= n, what);
+  }
+
   it('retries after a 500: the event arrives on the next attempt with the same id', async () => {
     retryReceiver.respondWith(500);
+    const failed = await failedAttempts();
     const channel = unique('retried-');
     await occupy(RETRY_APP, channel);
+    await failuresCounted(failed + 1, 'the refused attempt');
+    // Just short of the shortest back-off nothing is retried: a marker's channel_occupied, sent after, arrives without it.
+    clock.advance(FIRST_RETRY_MS.min - 1);
+    const marker = unique('retried-marker-');
+    await occupy(RETRY_APP, marker);
+    await retryReceiver.waitForEvents((events) => named(events, 'channel_occupied', marker).length > 0, 'the marker channel_occupied');
+    assert.equal(retryReceiver.deliveries.filter((d) => d.events.some((e) => e.channel === channel)).length, 1, 'no retry before the back-off');
+    clock.advance(FIRST_RETRY_MS.max - FIRST_RETRY_MS.min + 1);
     await retryReceiver.waitForEvents((events) => named(events, 'channel_occupied', channel).length > 0, 'the retried channel_occupied');
     const attempts = retryReceiver.deliveries.filter((d) => d.events.some((e) => e.channel === channel));
     assert.equal(attempts.length, 2, 'refused once, accepted on the retry');
     assert.deepEqual(attempts[1].events, attempts[0].events, 'the same events, ids included, so the receiver can de-duplicate');
-    assert.ok(attempts[1].receivedAt - attempts[0].receivedAt >= 900, 'the retry waited for the back-off (1 s)');
+    assert.ok(attempts[1].timeMs - attempts[0].timeMs >= 900, 'the retry waited for the back-off (1 s)');
     assert.equal(named(retryReceiver.accepted(), 'channel_occupied', channel).length, 1);
   });
 
   it(`counts a receiver slower than the timeout (${TIMEOUT_MS} ms) as a failure and retries`, async () => {
     slowReceiver.setDelay(TIMEOUT_MS * 3);
+    const failed = await failedAttempts();
     const channel = unique('slow-');
     await occupy(SLOW_APP, channel);
     await waitFor(() => slowReceiver.deliveries.some((d) => d.events.some((e) => e.channel === channel)), 'the first (slow) attempt');
     slowReceiver.setDelay(0);
+    // The timeout is real time (the HTTP request's); the back-off after it is Herald's clock.
+    await failuresCounted(failed + 1, 'the timed-out attempt');
+    clock.advance(FIRST_RETRY_MS.max);
     await waitFor(() => slowReceiver.deliveries.filter((d) => d.events.some((e) => e.channel === channel)).length >= 2, 'a second attempt', 10_000);
     const attempts = slowReceiver.deliveries.filter((d) => d.events.some((e) => e.channel === channel));
     assert.deepEqual(attempts[1].events.map((e) => e.id), attempts[0].events.map((e) => e.id), 'the retry carries the same ids');
@@ -490,12 +549,15 @@ describe('webhook delivery failures', () => {
 
   it('dead-letters events a receiver keeps refusing past the retry window; replay delivers them once it is fixed and empties the list', async () => {
     gate.status = 503;
+    const failed = await failedAttempts();
     const channels = [unique('dead-a-'), unique('dead-b-')];
     for (const channel of channels) await occupy(DEAD_APP, channel);
+    await failuresCounted(failed + 2, 'both first attempts refused');
     const sdk = serverSdk(herald, DEAD_APP);
     type DeadLetters = { count: number; dead_letters: Array<{ id: string; name: string; channel: string; reason: string; dead_at_ms: number }> };
     const list = async () => (await (await sdk.get({ path: '/webhooks/dead_letters' })).json()) as DeadLetters;
-    const dead = await waitFor(async () => {
+    // Herald's clock runs on a quarter second per look until the retry window is over.
+    const dead = await waitAdvancing(clock, 250, async () => {
       const body = await list();
       return body.count === 2 ? body : undefined;
     }, 'both events in the dead letters', RETRY_WINDOW_MS + 7000);

@@ -1,4 +1,5 @@
 /** Waiting for things to happen, never for a fixed time. */
+import type { ManualClock } from '../../services/core/src/manual-clock';
 
 export async function waitFor<T>(
   probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
@@ -20,6 +21,24 @@ export async function waitFor<T>(
     }
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/**
+ * waitFor against a Herald on a manual clock: moves the clock on by `stepMs` before each
+ * probe, so Herald's time passes only as fast as the test looks (for throttles and sweeps that
+ * fall due at moments the test cannot see).
+ */
+export function waitAdvancing<T>(
+  clock: ManualClock,
+  stepMs: number,
+  probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
+  what: string,
+  timeoutMs = 5000,
+): Promise<T> {
+  return waitFor(() => {
+    clock.advance(stepMs);
+    return probe();
+  }, what, timeoutMs);
 }
 
 /** Rejects with a message naming `what` if `promise` does not settle in time. */

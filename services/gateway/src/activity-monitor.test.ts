@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { PassThrough } from 'node:stream';
 import type { WebSocket } from 'ws';
 import type { App } from '../../core/src/apps/app-registry';
-import { ManualClock } from '../../core/src/clock';
+import { ManualClock } from '../../core/src/manual-clock';
 import { appSchema } from '../../core/src/config/app-schema';
 import { ActivityMonitor } from './activity-monitor';
 import { Connection } from './connection';

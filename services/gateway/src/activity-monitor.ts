@@ -5,14 +5,14 @@
  * closed with 4201. Apps that require sign-in close sockets still anonymous after the
  * grace period with 4009.
  */
-import type { Clock } from '../../core/src/clock';
+import type { Clock, ClockTimer } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
 import { PusherErrors } from '../../core/src/protocol/errors';
 import type { Connection } from './connection';
 
 export class ActivityMonitor {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: ClockTimer | undefined;
 
   constructor(
     private readonly connections: () => Iterable<Connection>,
@@ -24,12 +24,12 @@ export class ActivityMonitor {
 
   start(): void {
     const every = Math.max(250, Math.min(5000, Math.floor(Math.min(this.activityTimeoutMs, this.pongTimeoutMs) / 4)));
-    this.timer = setInterval(this.logger ? safely(this.logger, 'activity sweep', () => this.sweep()) : () => this.sweep(), every);
+    this.timer = this.clock.setInterval(this.logger ? safely(this.logger, 'activity sweep', () => this.sweep()) : () => this.sweep(), every);
     this.timer.unref();
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.clock.clearInterval(this.timer);
   }
 
   sweep(): void {

@@ -92,6 +92,7 @@ export class Gateway {
       bus,
       gatewayId,
       logger,
+      clock,
       leaseIntervalMs: config.leaseIntervalMs,
       leaseTtlMs: config.leaseTtlMs,
       requestTimeoutMs: config.busTimeoutMs,

@@ -7,6 +7,7 @@
 import type { Bus, BusSubscription } from '../../core/src/bus/bus';
 import { BusNoRespondersError, BusTimeoutError } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
+import type { Clock, ClockTimer } from '../../core/src/clock';
 import {
   type ChannelCountMessage,
   GatewayLease,
@@ -21,6 +22,7 @@ import {
 } from '../../core/src/codec/messages';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
+import { type BackoffPolicy, backoffDelay } from '../../core/src/retry/backoff';
 
 export interface PresenceMember {
   readonly userId: string;
@@ -36,12 +38,15 @@ export interface PresenceLinkOptions {
   readonly bus: Bus;
   readonly gatewayId: string;
   readonly logger: Logger;
+  readonly clock: Clock;
   readonly leaseIntervalMs: number;
   readonly leaseTtlMs: number;
   readonly requestTimeoutMs: number;
 }
 
 const JOIN_ATTEMPTS = 3;
+/** While no replica answers (all restarting): 200 ms, then 400 ms, jittered so a gateway's waiting joins do not all come back at once. */
+const JOIN_BACKOFF: BackoffPolicy = { initialMs: 200, multiplier: 2, maxMs: 400, jitter: 0.25 };
 
 const key = (appId: string, channel: string) => `${appId}\u0000${channel}`;
 const memberKey = (appId: string, channel: string, socketId: string) => `${appId}\u0000${channel}\u0000${socketId}`;
@@ -58,7 +63,7 @@ export class PresenceLink {
   private pendingLeaves: MemberLeaveMessage[] = [];
   private pendingConnections = new Map<string, number>();
   private flushScheduled = false;
-  private leaseTimer: NodeJS.Timeout | undefined;
+  private leaseTimer: ClockTimer | undefined;
   private readonly subscriptions: BusSubscription[] = [];
   private released = false;
 
@@ -70,7 +75,7 @@ export class PresenceLink {
     this.subscriptions.push(bus.subscribe(subjects.gatewaySync(gatewayId), answerSync));
     this.subscriptions.push(bus.subscribe(subjects.gatewaySyncAll, answerSync));
     this.renewLease();
-    this.leaseTimer = setInterval(safely(this.options.logger, 'lease renewal', () => this.renewLease()), this.options.leaseIntervalMs);
+    this.leaseTimer = this.options.clock.setInterval(safely(this.options.logger, 'lease renewal', () => this.renewLease()), this.options.leaseIntervalMs);
     this.leaseTimer.unref();
   }
 
@@ -117,7 +122,9 @@ export class PresenceLink {
         lastError = err;
         if (!(err instanceof BusTimeoutError || err instanceof BusNoRespondersError)) break;
         this.options.logger.warn({ err, channel, attempt }, 'presence did not answer a join');
-        if (err instanceof BusNoRespondersError) await new Promise((r) => setTimeout(r, 200 * attempt));
+        if (err instanceof BusNoRespondersError && attempt < JOIN_ATTEMPTS) {
+          await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, backoffDelay(JOIN_BACKOFF, attempt)));
+        }
       }
     }
     // The update was published (its seq is used): undo the join so replicas that did apply it agree.
@@ -166,12 +173,12 @@ export class PresenceLink {
     if (this.released) return;
     this.released = true;
     this.flushNow();
-    clearInterval(this.leaseTimer);
+    this.options.clock.clearInterval(this.leaseTimer);
     this.publishLease(true);
   }
 
   stop(): void {
-    clearInterval(this.leaseTimer);
+    this.options.clock.clearInterval(this.leaseTimer);
     for (const sub of this.subscriptions) sub.unsubscribe();
     this.subscriptions.length = 0;
   }

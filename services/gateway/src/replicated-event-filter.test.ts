@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ManualClock } from '../../core/src/clock';
+import { ManualClock } from '../../core/src/manual-clock';
 import { ReplicatedEventFilter } from './replicated-event-filter';
 
 describe('ReplicatedEventFilter', () => {

@@ -5,8 +5,10 @@
  */
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../core/src/logging/logger';
+import { type BackoffPolicy, backoffDelay } from '../../core/src/retry/backoff';
 
-const RESTART_BACKOFF_MS = [100, 500, 1000, 5000];
+/** By crashes in the last minute: 100 ms, 500 ms, 2.5 s, then 5 s; jittered so workers that crashed together restart apart. */
+const RESTART_BACKOFF: BackoffPolicy = { initialMs: 100, multiplier: 5, maxMs: 5000, jitter: 0.5 };
 
 export async function runWithWorkers(count: number, logger: Logger, startWorker: () => Promise<void>, drainTimeoutMs: number): Promise<void> {
   if (!cluster.isPrimary) return startWorker();
@@ -30,7 +32,7 @@ export async function runWithWorkers(count: number, logger: Logger, startWorker:
       const now = Date.now();
       recentCrashes.push(now);
       while (recentCrashes.length > 0 && now - recentCrashes[0] > 60_000) recentCrashes.shift();
-      const delay = RESTART_BACKOFF_MS[Math.min(recentCrashes.length - 1, RESTART_BACKOFF_MS.length - 1)];
+      const delay = backoffDelay(RESTART_BACKOFF, recentCrashes.length);
       logger.error({ worker: index, code, signal, restartInMs: delay }, 'gateway worker died; replacing it');
       setTimeout(() => fork(index), delay);
     });

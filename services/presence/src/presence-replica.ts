@@ -11,7 +11,7 @@
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus, BusMessage, BusSubscription } from '../../core/src/bus/bus';
 import { PRESENCE_QUERY_QUEUE, subjects } from '../../core/src/bus/subjects';
-import type { Clock } from '../../core/src/clock';
+import type { Clock, ClockTimer } from '../../core/src/clock';
 import {
   ChannelQuery,
   ChannelQueryReply,
@@ -77,8 +77,8 @@ export class PresenceReplica {
   /** While this replica is cut off from the bus, silence is not evidence that a gateway died. */
   private busDown = false;
   private stopStatusWatch: (() => void) | undefined;
-  private readyTimer: NodeJS.Timeout | undefined;
-  private expiryTimer: NodeJS.Timeout | undefined;
+  private readyTimer: ClockTimer | undefined;
+  private expiryTimer: ClockTimer | undefined;
   private totalsTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: PresenceReplicaOptions) {
@@ -100,7 +100,7 @@ export class PresenceReplica {
       this.scheduleConnectionTotals();
       this.options.logger.info({ replicaId: this.options.replicaId, gateways: this.membership.gatewayIds().length }, 'presence replica ready');
     });
-    if (this.options.syncGraceMs > 0) this.readyTimer = setTimeout(becomeReady, this.options.syncGraceMs);
+    if (this.options.syncGraceMs > 0) this.readyTimer = this.options.clock.setTimeout(becomeReady, this.options.syncGraceMs);
     else becomeReady();
     this.stopStatusWatch = bus.onStatus((status) => {
       if (status === 'disconnected') this.busDown = true;
@@ -110,13 +110,13 @@ export class PresenceReplica {
         this.requestSyncFromAll();
       }
     });
-    this.expiryTimer = setInterval(safely(logger, 'lease expiry', () => this.expireLeases()), 250);
+    this.expiryTimer = this.options.clock.setInterval(safely(logger, 'lease expiry', () => this.expireLeases()), 250);
     this.expiryTimer.unref();
   }
 
   stop(): void {
-    clearTimeout(this.readyTimer);
-    clearInterval(this.expiryTimer);
+    this.options.clock.clearTimeout(this.readyTimer);
+    this.options.clock.clearInterval(this.expiryTimer);
     clearTimeout(this.totalsTimer);
     this.stopStatusWatch?.();
     this.webhooks.stop();

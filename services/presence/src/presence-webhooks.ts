@@ -8,7 +8,7 @@
  * keeps one copy.
  */
 import type { AppRegistry } from '../../core/src/apps/app-registry';
-import type { Clock } from '../../core/src/clock';
+import type { Clock, ClockTimer } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
 import type { WebhookEventMessage } from '../../core/src/codec/messages';
@@ -19,7 +19,7 @@ import type { MembershipChange } from './membership';
 export const WEBHOOK_HOLD_MS = 3000;
 
 export class PresenceWebhooks {
-  private readonly held = new Map<string, NodeJS.Timeout>();
+  private readonly held = new Map<string, ClockTimer>();
 
   constructor(
     private readonly sink: WebhookSink,
@@ -65,14 +65,14 @@ export class PresenceWebhooks {
   }
 
   stop(): void {
-    for (const timer of this.held.values()) clearTimeout(timer);
+    for (const timer of this.held.values()) this.clock.clearTimeout(timer);
     this.held.clear();
   }
 
   /** Holds a departure; when the hold ends, it is sent if the app (still) wants it. */
   private hold(key: string, cause: string, event: WebhookEventMessage & { name: WebhookEventName }): void {
     this.cancel(key);
-    const timer = setTimeout(safely(this.logger, 'held webhook', () => {
+    const timer = this.clock.setTimeout(safely(this.logger, 'held webhook', () => {
       this.held.delete(key);
       if (wantsWebhook(this.apps.byId(event.appId ?? ''), event.name)) this.emit(cause, event);
     }), this.holdMs);
@@ -84,7 +84,7 @@ export class PresenceWebhooks {
   private cancel(key: string): boolean {
     const timer = this.held.get(key);
     if (!timer) return false;
-    clearTimeout(timer);
+    this.clock.clearTimeout(timer);
     this.held.delete(key);
     return true;
   }

@@ -1,15 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppRegistry } from '../../core/src/apps/app-registry';
 import { LocalBus } from '../../core/src/bus/local-bus';
-import { ManualClock } from '../../core/src/clock';
+import { ManualClock } from '../../core/src/manual-clock';
 import { appSchema } from '../../core/src/config/app-schema';
 import { createLogger } from '../../core/src/logging/logger';
 import type { WebhookEventMessage } from '../../core/src/codec/messages';
 import { SubscriptionCounts } from './subscription-counts';
 
-const INTERVAL_MS = 20;
+const INTERVAL_MS = 1000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function replica(clock: ManualClock) {
   const app = appSchema.parse({
@@ -34,17 +34,22 @@ function replica(clock: ManualClock) {
 describe('SubscriptionCounts', () => {
   it('gives the same state the same id on two replicas whose clocks and timers differ', async () => {
     // Replica b runs 990 ms behind a: with time-bucketed ids they would fall either side of a second.
-    const a = replica(new ManualClock(1_700_000_000_995));
-    const b = replica(new ManualClock(1_700_000_000_005));
+    const [clockA, clockB] = [new ManualClock(1_700_000_000_995), new ManualClock(1_700_000_000_005)];
+    const a = replica(clockA);
+    const b = replica(clockB);
     for (const count of [1, 2, 3]) {
       a.counts.changed('app-1', 'room', count);
       b.counts.changed('app-1', 'room', count);
     }
-    await sleep(INTERVAL_MS * 3);
+    await nextTurn();
+    // a hears the next change after its interval is over, b within its interval: a sends at once, b when its timer ends.
+    clockA.advance(INTERVAL_MS * 3);
     a.counts.changed('app-1', 'room', 2);
-    await sleep(INTERVAL_MS / 2);
+    clockB.advance(INTERVAL_MS / 2);
     b.counts.changed('app-1', 'room', 2);
-    await sleep(INTERVAL_MS * 3);
+    await nextTurn();
+    assert.equal(b.emitted.length, 1, 'b holds the change until its interval is over');
+    clockB.advance(INTERVAL_MS / 2);
     a.counts.stop();
     b.counts.stop();
 

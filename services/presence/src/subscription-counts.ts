@@ -9,7 +9,7 @@
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
-import type { Clock } from '../../core/src/clock';
+import type { Clock, ClockTimer } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
 import { encodeEvent } from '../../core/src/codec/event-codec';
@@ -22,7 +22,7 @@ interface ChannelState {
   version: number;
   sent: number;
   sentAt: number;
-  timer: NodeJS.Timeout | undefined;
+  timer: ClockTimer | undefined;
 }
 
 export class SubscriptionCounts {
@@ -51,12 +51,12 @@ export class SubscriptionCounts {
     if (state.timer) return;
     const wait = Math.max(0, state.sentAt + this.intervalMs - this.clock.now());
     const current = state;
-    current.timer = setTimeout(safely(this.logger, 'subscription count', () => this.flush(appId, channel, key, current)), wait);
+    current.timer = this.clock.setTimeout(safely(this.logger, 'subscription count', () => this.flush(appId, channel, key, current)), wait);
     current.timer.unref();
   }
 
   stop(): void {
-    for (const state of this.channels.values()) clearTimeout(state.timer);
+    for (const state of this.channels.values()) this.clock.clearTimeout(state.timer);
     this.channels.clear();
   }
 

@@ -125,7 +125,7 @@ describe('PostgresAppStore against PostgreSQL', () => {
 
   async function open(url: string, options: { refreshMs?: number; registry?: AppRegistry } = {}) {
     const logs = captureLogs('debug');
-    const store = await PostgresAppStore.open({ url, logger: logs.logger, refreshMs: options.refreshMs ?? 60_000, registry: options.registry, reconnectDelaysMs: [100, 200] });
+    const store = await PostgresAppStore.open({ url, logger: logs.logger, refreshMs: options.refreshMs ?? 60_000, registry: options.registry, reconnectBackoff: { initialMs: 100, multiplier: 2, maxMs: 200, jitter: 0 } });
     stores.push(store);
     return { store, logs };
   }

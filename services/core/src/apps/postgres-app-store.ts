@@ -15,6 +15,7 @@ import { type AppConfig, appSchema } from '../config/app-schema';
 import { redactDatabaseUrl } from '../config/apps-database-url';
 import { ConfigError } from '../config/config-error';
 import type { Logger } from '../logging/logger';
+import { type BackoffPolicy, backoffDelay } from '../retry/backoff';
 import { AppRegistry } from './app-registry';
 import type { AppStore } from './app-store';
 
@@ -122,13 +123,14 @@ export interface PostgresAppStoreOptions {
   readonly refreshMs: number;
   /** The registry to keep up to date (default: a new one). */
   readonly registry?: AppRegistry;
-  /** Waits between attempts to get the LISTEN connection back; the last one repeats. */
-  readonly reconnectDelaysMs?: readonly number[];
+  /** Waits between attempts to get the LISTEN connection back. */
+  readonly reconnectBackoff?: BackoffPolicy;
   /** Bounds connecting and each query, so a black-holed database cannot stall a reload. */
   readonly timeoutMs?: number;
 }
 
-const DEFAULT_RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 5000, 10_000];
+/** 250 ms doubling to 10 s; jittered, as every Herald process loses the database at the same moment. */
+const DEFAULT_RECONNECT_BACKOFF: BackoffPolicy = { initialMs: 250, multiplier: 2, maxMs: 10_000, jitter: 0.5 };
 
 export class PostgresAppStore implements AppStore {
   readonly registry: AppRegistry;
@@ -363,9 +365,8 @@ export class PostgresAppStore implements AppStore {
   }
 
   private listenerLost(message: string): void {
-    const delays = this.options.reconnectDelaysMs ?? DEFAULT_RECONNECT_DELAYS_MS;
-    const delay = delays[Math.min(this.listenerAttempts, delays.length - 1)];
     this.listenerAttempts++;
+    const delay = backoffDelay(this.options.reconnectBackoff ?? DEFAULT_RECONNECT_BACKOFF, this.listenerAttempts);
     if (this.listenerFailure !== message) {
       this.logger.warn({ err: message, retryInMs: delay }, 'lost the LISTEN connection for app changes; reconnecting (the periodic reload goes on)');
       this.listenerFailure = message;

@@ -20,6 +20,7 @@ import {
 import type { Clock } from '../clock';
 import { WebhookEvent, type WebhookEventMessage } from '../codec/messages';
 import type { Logger } from '../logging/logger';
+import { type BackoffPolicy, backoffDelay } from '../retry/backoff';
 import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedWebhook, type WebhookQueue } from '../webhooks/webhook-queue';
 
 export const WEBHOOK_STREAM = 'HERALD_WEBHOOKS';
@@ -27,6 +28,8 @@ export const DEAD_LETTER_STREAM = 'HERALD_WEBHOOKS_DEAD';
 const CONSUMER = 'herald-webhooks';
 const DEAD_SUBJECT = (appId: string) => `herald.webhooks-dead.${appId}`;
 const EMIT_ATTEMPTS = 5;
+/** 400 ms doubling to 3.2 s between the attempts; jittered so replicas emitting the same event do not retry in step. */
+const EMIT_BACKOFF: BackoffPolicy = { initialMs: 400, multiplier: 2, maxMs: 3200, jitter: 0.25 };
 
 export interface JetStreamWebhookQueueOptions {
   readonly nc: NatsConnection;
@@ -144,7 +147,7 @@ export class JetStreamWebhookQueue implements WebhookQueue {
           this.options.onEmitFailure?.(event);
           return;
         }
-        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+        await new Promise<void>((resolve) => this.options.clock.setTimeout(resolve, backoffDelay(EMIT_BACKOFF, attempt)));
       }
     }
   }

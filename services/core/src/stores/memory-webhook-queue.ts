@@ -1,5 +1,5 @@
 /** WebhookQueue in process memory, for embedded mode (lost with the process, like everything embedded). */
-import type { Clock } from '../clock';
+import type { Clock, ClockTimer } from '../clock';
 import type { WebhookEventMessage } from '../codec/messages';
 import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, type WebhookQueue } from '../webhooks/webhook-queue';
 
@@ -27,7 +27,7 @@ function normalise(event: WebhookEventMessage): QueuedEvent {
 
 export class MemoryWebhookQueue implements WebhookQueue {
   private ready: Pending[] = [];
-  private readonly waiting = new Set<NodeJS.Timeout>();
+  private readonly waiting = new Set<ClockTimer>();
   private readonly recentIds = new Map<string, number>();
   private readonly dead = new Map<string, DeadLetter[]>();
   private handler: ((item: QueuedWebhook) => void) | undefined;
@@ -70,7 +70,7 @@ export class MemoryWebhookQueue implements WebhookQueue {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.waiting) clearTimeout(timer);
+    for (const timer of this.waiting) this.clock.clearTimeout(timer);
     this.waiting.clear();
   }
 
@@ -98,7 +98,7 @@ export class MemoryWebhookQueue implements WebhookQueue {
       ack: settle,
       retry: (delayMs) => {
         settle();
-        const timer = setTimeout(() => {
+        const timer = this.clock.setTimeout(() => {
           this.waiting.delete(timer);
           this.ready.push(pending);
           this.pump();
