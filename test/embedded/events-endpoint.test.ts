@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { ManualClock } from '../../services/core/src/clock';
+import { ManualClock } from '../../services/core/src/manual-clock';
 import { type ApiResponse, signedRequest } from '../helpers/signed-request';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
 

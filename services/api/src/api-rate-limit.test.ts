@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { App } from '../../core/src/apps/app-registry';
-import { ManualClock } from '../../core/src/clock';
+import { ManualClock } from '../../core/src/manual-clock';
 import { appSchema } from '../../core/src/config/app-schema';
 import { ApiError, apiErrors } from './api-errors';
 import { ApiRateLimit } from './api-rate-limit';
