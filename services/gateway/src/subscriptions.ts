@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { classifyChannel, channelNameProblem, requiresAuth, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
 import { ProtocolError } from '../../core/src/protocol/errors';
-import { channelEventFrame, subscriptionErrorFrame, subscriptionSucceededFrame } from '../../core/src/protocol/frames';
+import { cacheMissFrame, channelEventFrame, subscriptionErrorFrame, subscriptionSucceededFrame } from '../../core/src/protocol/frames';
 import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
@@ -128,7 +128,7 @@ export class Subscriptions {
       // An event published after the subscription may already be what the cache holds.
       if (!live.some((f) => f.equals(frame))) connection.sendFramed(frame);
     } else {
-      connection.send(JSON.stringify({ event: 'pusher:cache_miss', channel }));
+      connection.send(cacheMissFrame(channel));
       if (wantsWebhook(app, 'cache_miss')) {
         this.options.webhooks.emit({ id: randomUUID(), appId: app.id, name: 'cache_miss', channel, timeMs: this.options.now() });
       }

@@ -6,6 +6,7 @@
  * exception: its data is an object.
  */
 import { ProtocolError } from './errors';
+import { WATCHLIST_EVENTS } from './internal-events';
 
 export interface PresenceData {
   readonly ids: string[];
@@ -51,6 +52,21 @@ export function channelEventFrame(event: string, channel: string, data: string, 
 
 export function signinSuccessFrame(userData: string): string {
   return JSON.stringify({ event: 'pusher:signin_success', data: JSON.stringify({ user_data: userData }) });
+}
+
+/** A cache channel with nothing cached: sent right after subscription_succeeded instead of an event. */
+export function cacheMissFrame(channel: string): string {
+  return JSON.stringify({ event: 'pusher:cache_miss', channel });
+}
+
+/** An event for a signed-in user's sockets that is on no channel (watchlist events); `data` as the string it is. */
+export function userEventFrame(event: string, data: string): string {
+  return JSON.stringify({ event, data });
+}
+
+/** Which watched users came online or went offline, as Pusher's watchlist events carry it. */
+export function watchlistEventsFrame(name: 'online' | 'offline', userIds: readonly string[]): string {
+  return userEventFrame(WATCHLIST_EVENTS, JSON.stringify({ events: [{ name, user_ids: userIds }] }));
 }
 
 /** A frame received from a client, after the envelope has been checked. */
