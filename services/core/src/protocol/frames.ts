@@ -5,7 +5,7 @@
  * JSON *string*, and channel events carry `data` as a string too. `pusher:error` is the
  * exception: its data is an object.
  */
-import { ProtocolError } from './errors';
+import { ProtocolError, type SubscriptionErrorType } from './errors';
 import { WATCHLIST_EVENTS } from './internal-events';
 
 export interface PresenceData {
@@ -40,7 +40,7 @@ export function subscriptionSucceededFrame(channel: string, presence?: PresenceD
  * Sent when a subscription is refused. The data mirrors what pusher-js itself emits for a
  * failed authorisation (`{type, error, status}`), so apps handle both the same way.
  */
-export function subscriptionErrorFrame(channel: string, type: string, error: string, status: number): string {
+export function subscriptionErrorFrame(channel: string, type: SubscriptionErrorType, error: string, status: number): string {
   return JSON.stringify({ event: 'pusher:subscription_error', channel, data: { type, error, status } });
 }
 
