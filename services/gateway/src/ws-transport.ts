@@ -42,7 +42,9 @@ export class WsTransport implements Transport, BatchedWire {
   static adopt(socket: WebSocket, request: FastifyRequest, writes: TurnBatchedWrites): WsTransport {
     // No public way leads from the handler to that ServerResponse: @fastify/websocket 11 calls
     // it with (socket, request) only, and Node keeps the socket's response as `_httpMessage`
-    // (what ServerResponse.assignSocket set, and its public detachSocket undoes).
+    // (what ServerResponse.assignSocket set, and its public detachSocket undoes). A hook sees
+    // it as `reply.raw`, but only before the upgrade, while fastify may still answer with it.
+    // ws-transport.test.ts fails if the plugin stops assigning one.
     const tcp = request.raw.socket as typeof request.raw.socket & { _httpMessage?: ServerResponse | null };
     tcp._httpMessage?.detachSocket(tcp);
     // The plugin's listener only forwards errors to its error handler, which logs and terminates.
