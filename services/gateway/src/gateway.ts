@@ -207,8 +207,8 @@ export class Gateway {
 
   private accept(socket: WebSocket, request: FastifyRequest): void {
     const transport = WsTransport.adopt(socket, request, this.writes);
-    let connection: Connection | undefined;
-    socket.on('error', (err) => this.options.logger.debug({ err, socketId: connection?.socketId }, 'socket error'));
+    let socketId: string | undefined; // once accepted
+    socket.on('error', (err) => this.options.logger.debug({ err, socketId }, 'socket error'));
     const reject = (code: number, message: string) => {
       transport.sendText(errorFrame(code, message));
       transport.close(code, message);
@@ -226,28 +226,28 @@ export class Gateway {
     }
 
     const { config, clock } = this.options;
-    const accepted = new Connection(transport, app, this.socketIds.next(), clock.now(), this.connectionContext);
-    connection = accepted;
-    this.connections.add(accepted);
+    const connection = new Connection(transport, app, this.socketIds.next(), clock.now(), this.connectionContext);
+    socketId = connection.socketId;
+    this.connections.add(connection);
     this.presence.reportConnections(app.id, this.quota.change(app.id, 1));
     this.metrics.connections.inc();
     this.metrics.connectionsOpened.inc();
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      accepted.lastActivityAt = clock.now();
+      connection.lastActivityAt = clock.now();
       this.metrics.framesReceived.inc();
       if (isBinary) {
-        accepted.fail({ code: null, message: 'Binary frames are not supported; send UTF-8 JSON text' });
+        connection.fail({ code: null, message: 'Binary frames are not supported; send UTF-8 JSON text' });
         return;
       }
-      this.frames.handle(accepted, data.toString('utf8'));
+      this.frames.handle(connection, data.toString('utf8'));
     });
     socket.on('pong', () => {
-      accepted.lastActivityAt = clock.now();
+      connection.lastActivityAt = clock.now();
     });
-    socket.on('close', () => this.closed(accepted));
+    socket.on('close', () => this.closed(connection));
 
-    accepted.send(connectionEstablishedFrame(accepted.socketId, config.activityTimeoutSeconds));
+    connection.send(connectionEstablishedFrame(connection.socketId, config.activityTimeoutSeconds));
   }
 
   private closed(connection: Connection): void {

@@ -33,7 +33,7 @@ export class TurnBatchedWrites {
   /**
    * What `target`'s client has not read yet, as it stood at the target's first frame of this
    * turn: once a turn has written to it, its own frames are not backlog, so this is 0 (the
-   * backlog was measured, and found within bounds, before that first frame).
+   * caller measures the backlog before each frame, so it was within bounds at the first).
    */
   backlog(target: BatchedWire): number {
     return target.lastWriteTurn === this.turn ? 0 : target.wire.writableLength;
