@@ -51,7 +51,7 @@ export class ActivityMonitor {
       }
       if (now - connection.lastActivityAt >= this.activityTimeoutMs) {
         connection.pingSentAt = now;
-        connection.socket.ping();
+        connection.ping();
       }
     }
   }

@@ -1,13 +1,12 @@
 /**
- * One client's WebSocket and the little state the gateway keeps about it. Kept small: an
- * idle gateway holds tens of thousands of these.
+ * One client's connection and the little state the gateway keeps about it. Kept small: an
+ * idle gateway holds tens of thousands of these. What reaches the socket goes through its
+ * Transport; what the Connection decides is when a client is cut off for not reading.
  */
-import type { Duplex } from 'node:stream';
-import { WebSocket } from 'ws';
 import type { App } from '../../core/src/apps/app-registry';
 import { closesConnection, type PusherErrorSpec, PusherErrors } from '../../core/src/protocol/errors';
 import { errorFrame } from '../../core/src/protocol/frames';
-import type { BatchedWire, TurnBatchedWrites } from './turn-batched-writes';
+import type { Transport } from './transport';
 
 /** What a socket is subscribed to; presence subscriptions remember who the socket is. */
 export interface Subscription {
@@ -19,18 +18,16 @@ export interface Subscription {
 
 /** What every connection of a gateway shares. */
 export interface ConnectionContext {
-  readonly writes: TurnBatchedWrites;
   /** Unsent bytes past which a client is cut off as not reading. */
   readonly maxBufferedBytes: number;
   /** Told after a client was cut off (metrics, logs). */
   readonly onSlowConsumer: (connection: Connection) => void;
 }
 
-const SEND_TEXT = { binary: false } as const;
 /** A client cut off for not reading may never answer the close handshake; free its socket after this. */
 const SLOW_READER_CLOSE_GRACE_MS = 5000;
 
-export class Connection implements BatchedWire {
+export class Connection {
   readonly subscriptions = new Map<string, Subscription>();
   lastActivityAt: number;
   /** When the gateway pinged this silent socket (0 = not waiting for an answer). */
@@ -41,17 +38,9 @@ export class Connection implements BatchedWire {
   /** Set by pusher:signin. */
   userId: string | undefined;
   readonly connectedAt: number;
-  /** For TurnBatchedWrites: the turn of the last fan-out frame. */
-  lastWriteTurn = 0;
 
   constructor(
-    readonly socket: WebSocket,
-    /**
-     * The upgraded TCP stream under `socket`. Fan-out writes pre-framed messages to it directly:
-     * with compression off, ws writes each frame synchronously and never queues, so frames
-     * from both paths cannot interleave.
-     */
-    readonly wire: Duplex,
+    private readonly transport: Transport,
     readonly app: App,
     readonly socketId: string,
     now: number,
@@ -62,11 +51,10 @@ export class Connection implements BatchedWire {
   }
 
   /** Sends one frame; a client that stopped reading is closed instead of buffering without bound. */
-  send(frame: string | Buffer): void {
+  send(frame: string): void {
     if (this.closed) return;
-    // While corked, the buffer also holds this turn's own frames, which are not backlog.
-    if (this.wire.writableCorked === 0 && this.socket.bufferedAmount > this.context.maxBufferedBytes) return this.cutOffSlowReader();
-    this.socket.send(frame, SEND_TEXT);
+    if (this.transport.bufferedAmount > this.context.maxBufferedBytes) return this.cutOffSlowReader();
+    this.transport.sendText(frame);
   }
 
   /**
@@ -74,10 +62,19 @@ export class Connection implements BatchedWire {
    * per event and written as is to every subscriber. Returns whether it was written.
    */
   sendFramed(frame: Buffer): boolean {
-    if (this.closed || this.socket.readyState !== WebSocket.OPEN) return false;
-    if (this.context.writes.write(this, frame, this.context.maxBufferedBytes)) return true;
-    this.cutOffSlowReader();
-    return false;
+    const { transport } = this;
+    if (this.closed || !transport.open) return false;
+    if (transport.bufferedAmount > this.context.maxBufferedBytes) {
+      this.cutOffSlowReader();
+      return false;
+    }
+    transport.sendFrame(frame);
+    return true;
+  }
+
+  /** A WebSocket ping (the activity monitor's "are you there?"). */
+  ping(): void {
+    if (!this.closed) this.transport.ping();
   }
 
   /** Reports an error; errors in the closing ranges also close the socket with the same code. */
@@ -95,16 +92,15 @@ export class Connection implements BatchedWire {
   private cutOffSlowReader(): void {
     if (this.closed) return;
     const { code, message } = PusherErrors.slowConsumer;
-    this.socket.send(errorFrame(code, message));
+    this.transport.sendText(errorFrame(code, message));
     this.close(code, message);
-    setTimeout(() => this.socket.terminate(), SLOW_READER_CLOSE_GRACE_MS).unref();
+    setTimeout(() => this.transport.terminate(), SLOW_READER_CLOSE_GRACE_MS).unref();
     this.context.onSlowConsumer(this);
   }
 
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
-    // Close reasons are limited to 123 bytes by the WebSocket protocol.
-    this.socket.close(code, Buffer.from(reason).subarray(0, 123).toString());
+    this.transport.close(code, reason);
   }
 }

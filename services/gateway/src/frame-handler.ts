@@ -1,8 +1,12 @@
-/** Dispatches one client frame to what handles it; errors become `pusher:error` on that socket only. */
+/**
+ * Dispatches one client frame to what handles it. The one place where what went wrong becomes
+ * a frame, on that socket only: a SubscriptionRefused becomes `pusher:subscription_error`, a
+ * ProtocolError `pusher:error` (closing the socket for 4000–4299), anything else an internal error.
+ */
 import type { Logger } from '../../core/src/logging/logger';
 import { isClientEventName } from '../../core/src/protocol/event-names';
-import { ProtocolError } from '../../core/src/protocol/errors';
-import { frameDataObject, parseClientFrame, pongFrame } from '../../core/src/protocol/frames';
+import { ProtocolError, SubscriptionRefused } from '../../core/src/protocol/errors';
+import { frameDataObject, parseClientFrame, pongFrame, subscriptionErrorFrame } from '../../core/src/protocol/frames';
 import type { ClientEvents } from './client-events';
 import type { Connection } from './connection';
 import type { Signin } from './signin';
@@ -51,6 +55,10 @@ export class FrameHandler {
   }
 
   private report(connection: Connection, err: unknown): void {
+    if (err instanceof SubscriptionRefused) {
+      connection.send(subscriptionErrorFrame(err.channel, err.type, err.message, err.status));
+      return;
+    }
     if (err instanceof ProtocolError) {
       this.onError(connection, err.code);
       connection.fail({ code: err.code, message: err.message });

@@ -30,11 +30,11 @@ import { PresenceLink } from './presence-link';
 import { ReplicatedEventFilter } from './replicated-event-filter';
 import { Signin } from './signin';
 import { SocketIdGenerator } from './socket-id';
-import { releaseUpgradeRequest } from './release-upgrade-request';
 import { Subscriptions } from './subscriptions';
 import { TurnBatchedWrites } from './turn-batched-writes';
 import { deliverToUser } from './user-delivery';
 import { UserRegistry } from './user-registry';
+import { WsTransport } from './ws-transport';
 
 export type GatewayConfig = Pick<
   ServerConfig,
@@ -74,13 +74,13 @@ export class Gateway {
   private readonly replicated: ReplicatedEventFilter;
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
+  private readonly writes = new TurnBatchedWrites();
   private accepting = true;
 
   constructor(private readonly options: GatewayOptions) {
     const { bus, logger, clock, config, gatewayId } = options;
     this.metrics = new GatewayMetrics(options.metrics);
     this.connectionContext = {
-      writes: new TurnBatchedWrites(),
       maxBufferedBytes: config.maxSocketBufferBytes,
       onSlowConsumer: (slow) => {
         this.metrics.slowConsumers.inc();
@@ -207,11 +207,14 @@ export class Gateway {
   }
 
   private accept(socket: WebSocket, request: FastifyRequest): void {
-    const { key } = request.params as { key: string };
+    const transport = WsTransport.adopt(socket, request, this.writes);
+    let socketId: string | undefined; // once accepted
+    socket.on('error', (err) => this.options.logger.debug({ err, socketId }, 'socket error'));
     const reject = (code: number, message: string) => {
-      socket.send(errorFrame(code, message));
-      socket.close(code, message);
+      transport.sendText(errorFrame(code, message));
+      transport.close(code, message);
     };
+    const { key } = request.params as { key: string };
     if (!this.accepting) return reject(PusherErrors.serverShuttingDown.code, PusherErrors.serverShuttingDown.message);
     const handshake = checkHandshake(this.options.apps, key, request.query as Record<string, unknown>);
     if (!handshake.ok) {
@@ -224,7 +227,8 @@ export class Gateway {
     }
 
     const { config, clock } = this.options;
-    const connection = new Connection(socket, request.raw.socket, app, this.socketIds.next(), clock.now(), this.connectionContext);
+    const connection = new Connection(transport, app, this.socketIds.next(), clock.now(), this.connectionContext);
+    socketId = connection.socketId;
     this.connections.add(connection);
     this.presence.reportConnections(app.id, this.quota.change(app.id, 1));
     this.metrics.connections.inc();
@@ -242,8 +246,6 @@ export class Gateway {
     socket.on('pong', () => {
       connection.lastActivityAt = clock.now();
     });
-    releaseUpgradeRequest(socket, request);
-    socket.on('error', (err) => this.options.logger.debug({ err, socketId: connection.socketId }, 'socket error'));
     socket.on('close', () => this.closed(connection));
 
     connection.send(connectionEstablishedFrame(connection.socketId, config.activityTimeoutSeconds));

@@ -7,8 +7,7 @@
  */
 import type { Logger } from '../../core/src/logging/logger';
 import { PusherErrors, ProtocolError } from '../../core/src/protocol/errors';
-import { signinSuccessFrame } from '../../core/src/protocol/frames';
-import { WATCHLIST_EVENTS } from '../../core/src/protocol/internal-events';
+import { signinSuccessFrame, watchlistEventsFrame } from '../../core/src/protocol/frames';
 import { verifyUserAuth } from '../../core/src/signing/socket-auth';
 import type { Connection } from './connection';
 import type { PresenceLink } from './presence-link';
@@ -67,7 +66,7 @@ export class Signin {
     const watchlist = app.watchlistEvents ? user.watchlist : [];
     const online = await this.presence.signin(app.id, connection.socketId, user.id, watchlist);
     if (online.length > 0 && !connection.closed) {
-      connection.send(JSON.stringify({ event: WATCHLIST_EVENTS, data: JSON.stringify({ events: [{ name: 'online', user_ids: online }] }) }));
+      connection.send(watchlistEventsFrame('online', online));
     }
     this.logger.debug({ socketId: connection.socketId, userId: user.id }, 'signed in');
   }

@@ -1,21 +1,22 @@
 /**
- * pusher:subscribe and pusher:unsubscribe for every channel type: name checks, signature
- * checks, presence joins, and the local registry. A refused subscription gets
- * `pusher:subscription_error`; the socket stays usable.
+ * pusher:subscribe and pusher:unsubscribe. A subscribe is checked (frame, name, signature)
+ * and handed to the join for its channel type: ChannelJoin (public, private, encrypted),
+ * PresenceJoin, or the sign-in's own `#server-to-user-` channel. A refused subscription throws
+ * SubscriptionRefused, which the FrameHandler turns into `pusher:subscription_error`; the
+ * socket stays usable.
  */
-import { randomUUID } from 'node:crypto';
-import { classifyChannel, channelNameProblem, requiresAuth, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
-import { ProtocolError } from '../../core/src/protocol/errors';
-import { channelEventFrame, subscriptionErrorFrame, subscriptionSucceededFrame } from '../../core/src/protocol/frames';
-import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
-import type { CacheStore } from '../../core/src/stores/cache-store';
-import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
-import { verifyChannelAuth } from '../../core/src/signing/socket-auth';
+import { channelNameProblem, classifyChannel, requiresAuth, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
+import { ProtocolError, SubscriptionRefused } from '../../core/src/protocol/errors';
+import { subscriptionSucceededFrame } from '../../core/src/protocol/frames';
 import type { Logger } from '../../core/src/logging/logger';
-import type { ChannelRegistry, LocalChannel } from './channel-registry';
-import { parseChannelData } from './channel-data';
+import type { CacheStore } from '../../core/src/stores/cache-store';
+import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
+import { CacheReplay } from './cache-replay';
+import { authorizePresence, authorizePrivate } from './channel-auth';
+import { ChannelJoin } from './channel-join';
+import type { ChannelRegistry } from './channel-registry';
 import type { Connection } from './connection';
-import { presenceData } from './presence-data';
+import { PresenceJoin } from './presence-join';
 import type { PresenceLink } from './presence-link';
 
 export interface SubscriptionsOptions {
@@ -27,113 +28,38 @@ export interface SubscriptionsOptions {
   readonly now: () => number;
 }
 
-export class Subscriptions {
-  constructor(private readonly options: SubscriptionsOptions) {}
+const DONE = Promise.resolve();
 
-  async subscribe(connection: Connection, data: Record<string, unknown>): Promise<void> {
-    const { app } = connection;
+export class Subscriptions {
+  private readonly channels: ChannelJoin;
+  private readonly presenceChannels: PresenceJoin;
+
+  constructor(private readonly options: SubscriptionsOptions) {
+    const cacheReplay = new CacheReplay(options);
+    this.channels = new ChannelJoin(options.registry, cacheReplay);
+    this.presenceChannels = new PresenceJoin(options.registry, options.presence, cacheReplay);
+  }
+
+  /**
+   * Checks the request at once — a refusal throws here, before the next frame is handled —
+   * and returns the join, which can still be refused (by the presence service).
+   */
+  subscribe(connection: Connection, data: Record<string, unknown>): Promise<void> {
     const channel = data.channel;
     if (typeof channel !== 'string') throw ProtocolError.invalidFrame('pusher:subscribe needs data.channel');
     if (channel.startsWith(SERVER_TO_USER_PREFIX)) {
-      this.subscribeServerToUser(connection, channel);
-      return;
+      confirmServerToUser(connection, channel);
+      return DONE;
     }
-    const nameProblem = channelNameProblem(channel, app.limits.maxChannelNameLength);
-    if (nameProblem) {
-      connection.send(subscriptionErrorFrame(channel, 'InvalidChannelName', nameProblem, 400));
-      return;
-    }
+    const nameProblem = channelNameProblem(channel, connection.app.limits.maxChannelNameLength);
+    if (nameProblem) throw SubscriptionRefused.invalidChannelName(channel, nameProblem);
     const existing = connection.subscriptions.get(channel);
-    if (existing && !existing.established) return; // a join is already on its way
+    if (existing && !existing.established) return DONE; // a join is already on its way
 
     const kind = classifyChannel(channel);
-    let presenceUser: { userId: string; userInfo: string } | undefined;
-    if (requiresAuth(kind)) {
-      const auth = data.auth;
-      const channelData = kind.type === 'presence' ? data.channel_data : undefined;
-      if (typeof auth !== 'string' || auth.length === 0) {
-        connection.send(subscriptionErrorFrame(channel, 'AuthError', `Auth value for subscription to ${channel} is required`, 401));
-        return;
-      }
-      if (kind.type === 'presence' && typeof channelData !== 'string') {
-        connection.send(subscriptionErrorFrame(channel, 'AuthError', `channel_data for subscription to ${channel} is required`, 401));
-        return;
-      }
-      if (!verifyChannelAuth(app, connection.socketId, channel, auth, channelData as string | undefined)) {
-        connection.send(
-          subscriptionErrorFrame(channel, 'AuthError', `Invalid signature: the auth for ${channel} does not match socket ${connection.socketId}`, 401),
-        );
-        return;
-      }
-      if (kind.type === 'presence') {
-        const parsed = parseChannelData(channelData as string, app.limits);
-        if (!parsed.ok) {
-          connection.send(subscriptionErrorFrame(channel, 'PresenceError', parsed.error, 400));
-          return;
-        }
-        presenceUser = parsed;
-      }
-    }
-
-    if (!presenceUser) {
-      let attached: LocalChannel | undefined;
-      if (!existing) {
-        connection.subscriptions.set(channel, { established: false });
-        const local = await this.options.registry.reserve(app.id, channel);
-        if (connection.closed || connection.subscriptions.get(channel)?.established !== false) {
-          this.options.registry.release(local);
-          return;
-        }
-        this.options.registry.attach(local, connection, kind.cache);
-        connection.subscriptions.set(channel, { established: true });
-        attached = local;
-      }
-      connection.send(subscriptionSucceededFrame(channel));
-      if (kind.cache) await this.replayCache(connection, channel, attached);
-      return;
-    }
-    const joined = await this.joinPresence(connection, channel, presenceUser.userId, presenceUser.userInfo, Boolean(existing), kind.cache);
-    if (joined && kind.cache) await this.replayCache(connection, channel, joined);
-  }
-
-  /**
-   * pusher-js subscribes to `#server-to-user-<id>` after signing in; events for the user
-   * reach the socket through its sign-in, so this only confirms it — for its own user only.
-   */
-  private subscribeServerToUser(connection: Connection, channel: string): void {
-    if (connection.userId !== undefined && channel === `${SERVER_TO_USER_PREFIX}${connection.userId}`) {
-      connection.send(subscriptionSucceededFrame(channel));
-      return;
-    }
-    connection.send(subscriptionErrorFrame(channel, 'AuthError', `Sign in as the user to receive ${channel}`, 403));
-  }
-
-  /**
-   * Cache channels: the last event right after subscription_succeeded, else pusher:cache_miss.
-   * `held`: the channel where this socket was just attached with its live events held; they
-   * follow the replay, so the socket never sees the cached event after a newer one.
-   */
-  private async replayCache(connection: Connection, channel: string, held?: LocalChannel): Promise<void> {
-    const { app } = connection;
-    let cached;
-    try {
-      cached = await this.options.cache.get(app.id, channel);
-    } catch (err) {
-      this.options.logger.warn({ err, channel }, 'cache store unavailable; reporting a cache miss');
-    }
-    const live = held ? this.options.registry.endReplayHold(held, connection) : [];
-    if (connection.closed || !live) return;
-    if (cached) {
-      const frame = serverTextFrame(channelEventFrame(cached.name, channel, cached.data));
-      // An event published after the subscription may already be what the cache holds.
-      if (!live.some((f) => f.equals(frame))) connection.sendFramed(frame);
-    } else {
-      connection.send(JSON.stringify({ event: 'pusher:cache_miss', channel }));
-      if (wantsWebhook(app, 'cache_miss')) {
-        this.options.webhooks.emit({ id: randomUUID(), appId: app.id, name: 'cache_miss', channel, timeMs: this.options.now() });
-      }
-    }
-    for (const frame of live) connection.sendFramed(frame);
+    if (kind.type === 'presence') return this.presenceChannels.join(connection, channel, kind.cache, authorizePresence(connection, channel, data));
+    if (requiresAuth(kind)) authorizePrivate(connection, channel, data);
+    return this.channels.join(connection, channel, kind.cache);
   }
 
   unsubscribe(connection: Connection, channel: string): void {
@@ -148,40 +74,15 @@ export class Subscriptions {
   leaveAll(connection: Connection): void {
     for (const channel of [...connection.subscriptions.keys()]) this.unsubscribe(connection, channel);
   }
+}
 
-  /** Returns the channel the socket joined, or undefined when the join failed or was abandoned. */
-  private async joinPresence(
-    connection: Connection,
-    channel: string,
-    userId: string,
-    userInfo: string,
-    resubscribe: boolean,
-    holdForReplay: boolean,
-  ): Promise<LocalChannel | undefined> {
-    const { app } = connection;
-    const subscription = { userId, established: false };
-    connection.subscriptions.set(channel, subscription);
-    const local = await this.options.registry.reserve(app.id, channel);
-    const outcome = await this.options.presence.join(app.id, channel, connection.socketId, userId, userInfo);
-    if (connection.closed || connection.subscriptions.get(channel) !== subscription) {
-      // Unsubscribed or disconnected while the join was in flight. If that happened before the
-      // join was sent, its leave found no member and the join then added one: leave now (a
-      // no-op when the leave already went out) — unless a newer subscription of this socket
-      // owns the membership (same socket and channel: its own join and leave handle it).
-      this.options.registry.release(local);
-      if (outcome.ok && !connection.subscriptions.has(channel)) this.options.presence.leave(app.id, channel, connection.socketId);
-      return undefined;
-    }
-    if (!outcome.ok) {
-      this.options.registry.release(local);
-      connection.subscriptions.delete(channel);
-      if (resubscribe) this.options.registry.detach(app.id, channel, connection);
-      connection.send(subscriptionErrorFrame(channel, 'PresenceError', outcome.reason, outcome.status));
-      return undefined;
-    }
-    this.options.registry.attach(local, connection, holdForReplay);
-    subscription.established = true;
-    connection.send(subscriptionSucceededFrame(channel, presenceData(outcome.members)));
-    return local;
+/**
+ * pusher-js subscribes to `#server-to-user-<id>` after signing in; events for the user reach
+ * the socket through its sign-in, so this only confirms it — for its own user only.
+ */
+function confirmServerToUser(connection: Connection, channel: string): void {
+  if (connection.userId === undefined || channel !== `${SERVER_TO_USER_PREFIX}${connection.userId}`) {
+    throw SubscriptionRefused.auth(channel, `Sign in as the user to receive ${channel}`, 403);
   }
+  connection.send(subscriptionSucceededFrame(channel));
 }

@@ -31,21 +31,25 @@ export class TurnBatchedWrites {
   private corkFromFirstFrame = false;
 
   /**
-   * Sends or queues `frame`, unless what the client has not yet read (measured at the
-   * socket's first frame of the turn, before this turn's own frames are added) passes
-   * `maxBacklogBytes`: then nothing is written and this returns false.
+   * What `target`'s client has not read yet, as it stood at the target's first frame of this
+   * turn: once a turn has written to it, its own frames are not backlog, so this is 0 (the
+   * caller measures the backlog before each frame, so it was within bounds at the first).
    */
-  write(target: BatchedWire, frame: Buffer, maxBacklogBytes: number): boolean {
+  backlog(target: BatchedWire): number {
+    return target.lastWriteTurn === this.turn ? 0 : target.wire.writableLength;
+  }
+
+  /** Sends `frame` now or, when this turn has already written to `target`, with the rest of the turn. */
+  write(target: BatchedWire, frame: Buffer): void {
     const { wire } = target;
     if (target.lastWriteTurn === this.turn) {
-      // A later frame of this turn: never backlog; batch it and the rest of the turn's.
+      // A later frame of this turn: batch it and the rest of the turn's.
       this.burstThisTurn = true;
       // ws corks only inside its own synchronous send, so a corked stream here is one of ours.
       if (wire.writableCorked === 0) this.cork(wire);
       wire.write(frame);
-      return true;
+      return;
     }
-    if (wire.writableLength > maxBacklogBytes) return false;
     target.lastWriteTurn = this.turn;
     if (!this.scheduled) {
       this.scheduled = true;
@@ -53,7 +57,6 @@ export class TurnBatchedWrites {
     }
     if (this.corkFromFirstFrame) this.cork(wire);
     wire.write(frame);
-    return true;
   }
 
   private cork(wire: Duplex): void {

@@ -5,7 +5,7 @@
  */
 import { decodeEvent } from '../../core/src/codec/event-codec';
 import { PusherErrors } from '../../core/src/protocol/errors';
-import { channelEventFrame } from '../../core/src/protocol/frames';
+import { channelEventFrame, userEventFrame } from '../../core/src/protocol/frames';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
 import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
 import type { ReplicatedEventFilter } from './replicated-event-filter';
@@ -19,9 +19,7 @@ export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: Rep
     for (const connection of [...user.sockets]) connection.fail(PusherErrors.terminated);
     return 0;
   }
-  const frame = serverTextFrame(
-    event.channel ? channelEventFrame(event.name, event.channel, event.data) : JSON.stringify({ event: event.name, data: event.data }),
-  );
+  const frame = serverTextFrame(event.channel ? channelEventFrame(event.name, event.channel, event.data) : userEventFrame(event.name, event.data));
   let delivered = 0;
   for (const connection of user.sockets) {
     if (connection.socketId === event.excludeSocketId) continue;

@@ -54,3 +54,37 @@ export class ProtocolError extends Error {
     return new ProtocolError({ code: null, message });
   }
 }
+
+/** The `type` of a `pusher:subscription_error`, as pusher-js reports its own auth failures. */
+export type SubscriptionErrorType = 'AuthError' | 'InvalidChannelName' | 'PresenceError';
+
+/**
+ * A refused subscription. Unlike a ProtocolError it is not a `pusher:error`: the client gets
+ * `pusher:subscription_error` for that channel (`{type, error, status}`) and the socket stays
+ * as it was. Thrown where the rule is checked, rendered in one place (the gateway's
+ * FrameHandler).
+ */
+export class SubscriptionRefused extends Error {
+  constructor(
+    readonly channel: string,
+    readonly type: SubscriptionErrorType,
+    message: string,
+    /** An HTTP status, as an auth endpoint would answer: 400 bad request, 401/403 refused, 5xx unavailable. */
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = 'SubscriptionRefused';
+  }
+
+  static invalidChannelName(channel: string, problem: string): SubscriptionRefused {
+    return new SubscriptionRefused(channel, 'InvalidChannelName', problem, 400);
+  }
+
+  static auth(channel: string, message: string, status = 401): SubscriptionRefused {
+    return new SubscriptionRefused(channel, 'AuthError', message, status);
+  }
+
+  static presence(channel: string, message: string, status: number): SubscriptionRefused {
+    return new SubscriptionRefused(channel, 'PresenceError', message, status);
+  }
+}

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtocolError } from './errors';
 import {
+  cacheMissFrame,
   channelEventFrame,
   connectionEstablishedFrame,
   errorFrame,
@@ -12,6 +13,8 @@ import {
   signinSuccessFrame,
   subscriptionErrorFrame,
   subscriptionSucceededFrame,
+  userEventFrame,
+  watchlistEventsFrame,
 } from './frames';
 
 /** Asserts `fn` throws a frame-level ProtocolError (code null) whose message matches. */
@@ -124,5 +127,20 @@ describe('server frames: the exact wire JSON', () => {
     assert.equal(frame, '{"event":"pusher:signin_success","data":"{\\"user_data\\":\\"{\\\\\\"id\\\\\\":\\\\\\"12345\\\\\\"}\\"}"}');
     const data = JSON.parse(JSON.parse(frame).data) as { user_data: string };
     assert.deepEqual(JSON.parse(data.user_data), { id: '12345' });
+  });
+
+  it('pusher:cache_miss names the channel and carries no data', () => {
+    assert.equal(cacheMissFrame('cache-news'), '{"event":"pusher:cache_miss","channel":"cache-news"}');
+  });
+
+  it('events on no channel (a user\'s watchlist events) pass their data string through', () => {
+    assert.equal(userEventFrame('pusher_internal:watchlist_events', '{"a":1}'), '{"event":"pusher_internal:watchlist_events","data":"{\\"a\\":1}"}');
+  });
+
+  it('watchlist events carry {events:[{name, user_ids}]} as a string, like Pusher', () => {
+    assert.equal(
+      watchlistEventsFrame('online', ['u1', 'u2']),
+      '{"event":"pusher_internal:watchlist_events","data":"{\\"events\\":[{\\"name\\":\\"online\\",\\"user_ids\\":[\\"u1\\",\\"u2\\"]}]}"}',
+    );
   });
 });

@@ -5,7 +5,8 @@
  * JSON *string*, and channel events carry `data` as a string too. `pusher:error` is the
  * exception: its data is an object.
  */
-import { ProtocolError } from './errors';
+import { ProtocolError, type SubscriptionErrorType } from './errors';
+import { WATCHLIST_EVENTS } from './internal-events';
 
 export interface PresenceData {
   readonly ids: string[];
@@ -39,7 +40,7 @@ export function subscriptionSucceededFrame(channel: string, presence?: PresenceD
  * Sent when a subscription is refused. The data mirrors what pusher-js itself emits for a
  * failed authorisation (`{type, error, status}`), so apps handle both the same way.
  */
-export function subscriptionErrorFrame(channel: string, type: string, error: string, status: number): string {
+export function subscriptionErrorFrame(channel: string, type: SubscriptionErrorType, error: string, status: number): string {
   return JSON.stringify({ event: 'pusher:subscription_error', channel, data: { type, error, status } });
 }
 
@@ -51,6 +52,21 @@ export function channelEventFrame(event: string, channel: string, data: string, 
 
 export function signinSuccessFrame(userData: string): string {
   return JSON.stringify({ event: 'pusher:signin_success', data: JSON.stringify({ user_data: userData }) });
+}
+
+/** A cache channel with nothing cached: sent right after subscription_succeeded instead of an event. */
+export function cacheMissFrame(channel: string): string {
+  return JSON.stringify({ event: 'pusher:cache_miss', channel });
+}
+
+/** An event for a signed-in user's sockets that is on no channel (watchlist events); `data` as the string it is. */
+export function userEventFrame(event: string, data: string): string {
+  return JSON.stringify({ event, data });
+}
+
+/** Which watched users came online or went offline, as Pusher's watchlist events carry it. */
+export function watchlistEventsFrame(name: 'online' | 'offline', userIds: readonly string[]): string {
+  return userEventFrame(WATCHLIST_EVENTS, JSON.stringify({ events: [{ name, user_ids: userIds }] }));
 }
 
 /** A frame received from a client, after the envelope has been checked. */

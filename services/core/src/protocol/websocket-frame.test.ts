@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
-import { serverTextFrame } from './websocket-frame';
+import { closeReason, readServerTextFrame, serverTextFrame } from './websocket-frame';
 
 /** ws's frame parser (exported at run time, missing from @types/ws). */
 const { Receiver } = WebSocket as unknown as {
@@ -24,5 +24,20 @@ for (const size of [0, 125, 126, 65535, 65536, 100_000]) {
     const frame = serverTextFrame(Buffer.from(text, 'utf8'));
     assert.deepEqual(await parse(frame), { text, isBinary: false });
     assert.deepEqual(serverTextFrame(text), frame, 'a string payload gives the same bytes');
+    assert.equal(readServerTextFrame(frame), text, 'and reads back');
   });
 }
+
+test('readServerTextFrame refuses what serverTextFrame does not build', () => {
+  assert.throws(() => readServerTextFrame(Buffer.from([0x82, 0])), /text frame/);
+  assert.throws(() => readServerTextFrame(Buffer.from([0x81, 0x80, 0, 0, 0, 0])), /text frame/, 'masked');
+  assert.throws(() => readServerTextFrame(serverTextFrame('abc').subarray(0, 4)), /header says 3/);
+});
+
+test('closeReason keeps a reason of up to 123 bytes and cuts a longer one at a character boundary', () => {
+  assert.equal(closeReason('x'.repeat(123)), 'x'.repeat(123));
+  assert.equal(closeReason('x'.repeat(200)), 'x'.repeat(123));
+  // 'é' is 2 bytes: 61 of them fill 122 bytes, the 62nd would straddle the limit.
+  assert.equal(closeReason('é'.repeat(100)), 'é'.repeat(61));
+  assert.equal(closeReason(`x${'€'.repeat(60)}`), `x${'€'.repeat(40)}`, '3-byte characters: 1 + 40 × 3 = 121 bytes');
+});
