@@ -186,6 +186,8 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
     operation('trigger with info', async () => {
       const c = await client();
       await subscribed(c, 'sdk-counted');
+      // In a cluster the count reaches presence moments after subscription_succeeded.
+      await settled<{ subscription_count?: number }>('channel_info', { channel: 'sdk-counted', info: ['subscription_count'] }, (r) => r.subscription_count === 1, 'sdk-counted to count 1 subscriber');
       const result = await sdk.call<{ channels: Record<string, { subscription_count?: number }> }>('trigger', {
         channels: ['sdk-counted'],
         event: 'counted',

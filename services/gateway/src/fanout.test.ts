@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { subjects } from '../../core/src/bus/subjects';
-import { ManualClock } from '../../core/src/clock';
+import { ManualClock } from '../../core/src/manual-clock';
 import { encodeEvent } from '../../core/src/codec/event-codec';
 import { LocalChannel } from './channel-registry';
 import { fanOut } from './fanout';

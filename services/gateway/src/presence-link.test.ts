@@ -1,3 +1,4 @@
+import { systemClock } from '../../core/src/clock';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
@@ -19,7 +20,7 @@ describe('PresenceLink', () => {
       throw err;
     });
     service = new FakePresenceService(bus);
-    link = new PresenceLink({ bus, gatewayId: 'gw-1', logger: pino({ level: 'silent' }), leaseIntervalMs: 60_000, leaseTtlMs: 15_000, requestTimeoutMs: 5 });
+    link = new PresenceLink({ bus, gatewayId: 'gw-1', logger: pino({ level: 'silent' }), clock: systemClock, leaseIntervalMs: 60_000, leaseTtlMs: 15_000, requestTimeoutMs: 5 });
   });
   afterEach(async () => {
     link.stop();

@@ -8,7 +8,8 @@ import { setImmediate as nextTurn } from 'node:timers/promises';
 import pino from 'pino';
 import type { App } from '../../../core/src/apps/app-registry';
 import { LocalBus } from '../../../core/src/bus/local-bus';
-import { ManualClock } from '../../../core/src/clock';
+import { systemClock } from '../../../core/src/clock';
+import { ManualClock } from '../../../core/src/manual-clock';
 import type { WebhookEventMessage } from '../../../core/src/codec/messages';
 import { appSchema } from '../../../core/src/config/app-schema';
 import type { CacheStore } from '../../../core/src/stores/cache-store';
@@ -68,7 +69,9 @@ export class TestGateway {
     this.cache = options.cache ?? new MemoryCacheStore(this.clock);
     const { bus, logger, clock, cache, webhooks } = this;
     const busTimeoutMs = options.busTimeoutMs ?? 1000;
-    this.presence = new PresenceLink({ bus, gatewayId: 'gw-test', logger, leaseIntervalMs: 60_000, leaseTtlMs: 180_000, requestTimeoutMs: busTimeoutMs });
+    // The link's join retries wait on a real clock: a test that refuses joins must not have to
+    // advance the manual one for each retry.
+    this.presence = new PresenceLink({ bus, gatewayId: 'gw-test', logger, clock: systemClock, leaseIntervalMs: 60_000, leaseTtlMs: 180_000, requestTimeoutMs: busTimeoutMs });
     this.registry = new ChannelRegistry({
       bus,
       logger,
