@@ -2,7 +2,7 @@
 import { LocalBus } from '../../core/src/bus/local-bus';
 import { type Clock, systemClock } from '../../core/src/clock';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
-import { MemoryWebhookQueue } from '../../core/src/stores/memory-webhook-queue';
+import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
 import { DEFAULT_PORTS } from './default-ports';

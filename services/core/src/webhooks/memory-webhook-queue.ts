@@ -1,7 +1,7 @@
 /** WebhookQueue in process memory, for embedded mode (lost with the process, like everything embedded). */
 import type { Clock } from '../clock';
 import type { WebhookEventMessage } from '../codec/messages';
-import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, type WebhookQueue } from '../webhooks/webhook-queue';
+import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, type WebhookQueue } from './webhook-queue';
 
 interface Pending {
   readonly event: QueuedEvent;
