@@ -12,12 +12,13 @@ export type RunningHerald = RunningNode;
 
 export function startEmbedded(config: HeraldConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningNode> {
   const bus = new LocalBus((err, subject) => logger.error({ err, subject }, 'bus handler failed'));
+  const webhooks = new MemoryWebhookQueue(clock, (err) => logger.error({ err }, 'webhook handler failed; the event will be redelivered'));
   return startNode({
     config,
     logger,
     bus,
     clock,
-    stores: { cache: new MemoryCacheStore(clock), webhooks: new MemoryWebhookQueue(clock) },
+    stores: { cache: new MemoryCacheStore(clock), webhooks },
     roles: { gateway: true, api: true, presence: true, webhooks: true },
     port: config.server.port ?? DEFAULT_PORTS.embedded,
     nodeId: 'embedded',
