@@ -5,7 +5,7 @@
  * Two implementations: StaticAppStore (the apps file, or the default app) and
  * PostgresAppStore (the `herald_apps` table); `openAppStore` picks one from the config.
  *
- * Rules:
+ * Rules (app-store-contract.ts runs them against both):
  * - Once open, the registry holds every valid app of the source; a source with no valid app
  *   is refused (ConfigError).
  * - An invalid entry is never served. Its problem is reported naming the entry's field:
