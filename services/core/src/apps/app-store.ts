@@ -10,7 +10,7 @@
  *   is refused (ConfigError).
  * - An invalid entry is never served. Its problem is reported naming the entry's field:
  *   a source edited while Herald runs (a table) skips the entry and logs it; a file, read at
- *   start-up, is refused as a whole so that a typo cannot start Herald without an app.
+ *   start-up, is refused as a whole so that a typo never starts Herald with an app missing.
  * - A store that follows its source applies changes (added, changed, removed) in place.
  */
 import type { AppRegistry } from './app-registry';
