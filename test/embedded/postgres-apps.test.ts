@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type Pusher from 'pusher';
 import type PusherJs from 'pusher-js';
-import { APPS_SCHEMA_SQL } from '../../services/core/src/apps/postgres-app-store';
+import { APPS_SCHEMA_SQL } from '../../services/core/src/apps/postgres-apps-schema';
 import { loadConfig } from '../../services/core/src/config/load-config';
 import { type RunningHerald, startEmbedded } from '../../services/herald/src/embedded';
 import { type CapturedLogs, captureLogs } from '../helpers/log-capture';

@@ -8,7 +8,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { NatsBus } from '../../core/src/bus/nats-bus';
 import { systemClock } from '../../core/src/clock';
 import { JetStreamCacheStore } from '../../core/src/stores/jetstream-cache-store';
-import { JetStreamWebhookQueue } from '../../core/src/stores/jetstream-webhook-queue';
+import { JetStreamWebhookQueue } from '../../core/src/webhooks/jetstream-webhook-queue';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
 import { DEFAULT_PORTS } from './default-ports';

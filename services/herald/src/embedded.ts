@@ -2,7 +2,7 @@
 import { LocalBus } from '../../core/src/bus/local-bus';
 import { type Clock, systemClock } from '../../core/src/clock';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
-import { MemoryWebhookQueue } from '../../core/src/stores/memory-webhook-queue';
+import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
 import { DEFAULT_PORTS } from './default-ports';
@@ -12,12 +12,13 @@ export type RunningHerald = RunningNode;
 
 export function startEmbedded(config: HeraldConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningNode> {
   const bus = new LocalBus((err, subject) => logger.error({ err, subject }, 'bus handler failed'));
+  const webhooks = new MemoryWebhookQueue(clock, (err) => logger.error({ err }, 'webhook handler failed; the event will be redelivered'));
   return startNode({
     config,
     logger,
     bus,
     clock,
-    stores: { cache: new MemoryCacheStore(clock), webhooks: new MemoryWebhookQueue(clock) },
+    stores: { cache: new MemoryCacheStore(clock), webhooks },
     roles: { gateway: true, api: true, presence: true, webhooks: true },
     port: config.server.port ?? DEFAULT_PORTS.embedded,
     nodeId: 'embedded',

@@ -17,7 +17,7 @@ import { systemClock } from '../../core/src/clock';
 import { appSchema } from '../../core/src/config/app-schema';
 import { createLogger } from '../../core/src/logging/logger';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
-import { MemoryWebhookQueue } from '../../core/src/stores/memory-webhook-queue';
+import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
 import { signedUrl } from '../../../test/helpers/signed-request';
 import { createHttpServer } from './http-server';
 

@@ -4,7 +4,8 @@
  * the same code, one or more roles per process, on NATS.
  */
 import type { AppRegistry } from '../../core/src/apps/app-registry';
-import { type AppStore, openAppStore } from '../../core/src/apps/app-store';
+import type { AppStore } from '../../core/src/apps/app-store';
+import { openAppStore } from '../../core/src/apps/open-app-store';
 import type { Bus } from '../../core/src/bus/bus';
 import { type Clock, systemClock } from '../../core/src/clock';
 import type { HeraldConfig } from '../../core/src/config/load-config';

@@ -1,76 +1,24 @@
 /**
- * Apps from PostgreSQL: row validation, the `postgres://` form of --apps / HERALD_APPS_FILE,
- * and the store against a real PostgreSQL started for this file (test/helpers/postgres.ts):
- * schema creation, start-up failures, NOTIFY, the periodic fallback, a read-only role, and a
- * database that goes away and comes back.
+ * Apps from PostgreSQL: the `postgres://` form of --apps / HERALD_APPS_FILE, and the store
+ * against a real PostgreSQL started for this file (test/helpers/postgres.ts): schema
+ * creation, start-up failures, NOTIFY, the periodic fallback, a read-only role, and a
+ * database that goes away and comes back; and the AppStore contract on the same server.
+ * Row validation: postgres-app-rows.test.ts.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { Client } from 'pg';
 import { captureLogs } from '../../../../test/helpers/log-capture';
 import { type PostgresServer, startPostgres } from '../../../../test/helpers/postgres';
 import { waitFor } from '../../../../test/helpers/wait';
 import { ConfigError } from '../config/config-error';
 import { loadConfig } from '../config/load-config';
 import { AppRegistry } from './app-registry';
-import { APPS_SCHEMA_SQL, type AppRow, PostgresAppStore, parseAppRows } from './postgres-app-store';
-
-function row(fields: Partial<AppRow> & { id: unknown }): AppRow {
-  return { key: `${String(fields.id)}-key`, secret: `${String(fields.id)}-secret`, enabled: true, config: {}, ...fields };
-}
-
-describe('parseAppRows', () => {
-  it('turns rows into apps with the file defaults, columns and config merged', () => {
-    const { apps, problems } = parseAppRows([
-      row({ id: 'shop', config: { name: 'Shop', clientEvents: false, limits: { maxPresenceMembers: 5 } } }),
-      row({ id: 'blog', enabled: null, config: null }),
-      row({ id: 'off', enabled: false }),
-    ]);
-    assert.deepEqual(problems, []);
-    assert.deepEqual(
-      apps.map((a) => [a.id, a.key, a.secret, a.enabled, a.clientEvents, a.name]),
-      [
-        ['shop', 'shop-key', 'shop-secret', true, false, 'Shop'],
-        ['blog', 'blog-key', 'blog-secret', true, true, undefined],
-        ['off', 'off-key', 'off-secret', false, true, undefined],
-      ],
-    );
-    assert.equal(apps[0].limits.maxPresenceMembers, 5);
-    assert.equal(apps[0].limits.maxEventPayloadBytes, 10240, 'other limits keep their defaults');
-    assert.deepEqual(apps[1].webhooks, []);
-  });
-
-  it('skips a bad row, naming its id and the field (a column or a path in config)', () => {
-    const { apps, problems } = parseAppRows([
-      row({ id: 'good' }),
-      row({ id: 'lots', config: { limits: { maxPresenceMembers: 'lots' } } }),
-      row({ id: 'bad id!' }),
-      row({ id: 'typo', config: { clientEvent: true } }),
-      row({ id: 'hook', config: { webhooks: [{ url: 'ftp://example.com' }] } }),
-      row({ id: 'list', config: [1, 2] }),
-      row({ id: 'dup', config: { secret: 'other' } }),
-    ]);
-    assert.deepEqual(
-      apps.map((a) => a.id),
-      ['good'],
-    );
-    const byId = new Map(problems.map((p) => [p.id, p.message]));
-    assert.match(byId.get('lots') ?? '', /^herald_apps row "lots": config\.limits\.maxPresenceMembers: .*expected number/);
-    assert.match(byId.get('bad id!') ?? '', /^herald_apps row "bad id!": id: app id may only contain/);
-    assert.match(byId.get('typo') ?? '', /^herald_apps row "typo": config: Unrecognized key: "clientEvent"/);
-    assert.match(byId.get('hook') ?? '', /^herald_apps row "hook": config\.webhooks\[0\]\.url: /);
-    assert.match(byId.get('list') ?? '', /^herald_apps row "list": config: must be a JSON object, got an array/);
-    assert.match(byId.get('dup') ?? '', /^herald_apps row "dup": config\.secret: set the column secret, not a field of config/);
-  });
-
-  it('skips a second row with the same key (a table without the UNIQUE constraint)', () => {
-    const { apps, problems } = parseAppRows([row({ id: 'a', key: 'same' }), row({ id: 'b', key: 'same' })]);
-    assert.deepEqual(
-      apps.map((a) => a.id),
-      ['a'],
-    );
-    assert.match(problems[0].message, /^herald_apps row "b": key: another row has the key "same"/);
-  });
-});
+import type { AppStore } from './app-store';
+import { type AppEntry, appStoreContract } from './app-store-contract';
+import { openAppStore } from './open-app-store';
+import { PostgresAppStore } from './postgres-app-store';
+import { APPS_SCHEMA_SQL } from './postgres-apps-schema';
 
 describe('loadConfig: apps from PostgreSQL', () => {
   const URL = 'postgres://herald:s3cret@db.example.com:5432/herald';
@@ -109,8 +57,66 @@ describe('loadConfig: apps from PostgreSQL', () => {
   });
 });
 
+let pg: PostgresServer;
+before(async () => {
+  pg = await startPostgres();
+});
+after(() => pg?.stop());
+
+/** The entry's fields as a row: the columns, and the rest in `config`. */
+function rowOf({ id, key, secret, enabled, ...config }: AppEntry): unknown[] {
+  return [id, key, secret, enabled ?? true, JSON.stringify(config)];
+}
+
+async function replaceRows(url: string, entries: readonly AppEntry[]): Promise<void> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('DELETE FROM herald_apps');
+    for (const entry of entries) await client.query('INSERT INTO herald_apps (id, key, secret, enabled, config) VALUES ($1, $2, $3, $4, $5)', rowOf(entry));
+    await client.query('COMMIT');
+  } finally {
+    await client.end();
+  }
+}
+
+let contractDatabases = 0;
+appStoreContract('PostgresAppStore (a real PostgreSQL, through loadConfig and openAppStore)', async () => {
+  const logs = captureLogs();
+  const stores: AppStore[] = [];
+  let url = '';
+  let database = '';
+  const openOn = async (databaseUrl: string) => {
+    const store = await openAppStore(loadConfig({ env: {}, appsFile: databaseUrl }), logs.logger);
+    stores.push(store);
+    return store;
+  };
+  return {
+    async open(entries) {
+      database = `contract_${++contractDatabases}`;
+      url = await pg.createDatabase(database);
+      await pg.query(database, APPS_SCHEMA_SQL);
+      await replaceRows(url, entries);
+      return openOn(url);
+    },
+    changes: {
+      replace: (entries) => replaceRows(url, entries),
+      reopen: () => openOn(url),
+    },
+    invalidEntries: 'skipped',
+    reports: () => logs.matching(/^skipping bad herald_apps row/).map((line) => line.msg),
+    // The store's pool and its LISTEN connection (by their application_name).
+    connections: async () =>
+      (await pg.query<{ n: number }>('postgres', "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND application_name LIKE 'herald%'", [database])).rows[0].n,
+    password: pg.password,
+    cleanup: async () => {
+      for (const store of stores) await store.close();
+    },
+  };
+});
+
 describe('PostgresAppStore against PostgreSQL', () => {
-  let pg: PostgresServer;
   const stores: PostgresAppStore[] = [];
   let databases = 0;
 
@@ -130,12 +136,8 @@ describe('PostgresAppStore against PostgreSQL', () => {
     return { store, logs };
   }
 
-  before(async () => {
-    pg = await startPostgres();
-  });
   after(async () => {
     for (const store of stores) await store.close();
-    await pg?.stop();
   });
 
   it('creates the table and its NOTIFY trigger on an empty database, then refuses to start without a valid app', async () => {

@@ -4,11 +4,19 @@
  * JetStream work-queue stream, so a webhooks process can die mid-delivery and every event
  * is still delivered at least once after it restarts).
  *
- * Rules:
+ * Rules (webhook-queue-contract.ts runs them against both):
  * - `emit` drops an event whose id was emitted in the last two minutes (replicas emit twice).
+ * - Events are handed out in the order they were emitted, at most `maxInFlight` unsettled
+ *   at once, events emitted before `consume` included.
  * - Each consumed item must end in exactly one of `ack`, `retry` or `deadLetter`; an item
- *   left alone (the consumer died) comes back after the queue's ack wait.
- * - Dead letters are kept, counted, listed and can be replayed into the queue.
+ *   left alone (the consumer died) comes back after the queue's ack wait, and an item whose
+ *   handler throws comes back a second later (the error is reported).
+ * - `retry(delay)` hands the item out again after the delay with the next attempt number and
+ *   its first `queuedAtMs`, without holding up the items behind it. While it waits it may
+ *   keep its `maxInFlight` slot (JetStream does: a NAKed message stays pending).
+ * - Dead letters are kept per app, oldest first, counted, listed and can be replayed into the
+ *   queue, where they start over (attempt 1, queued now).
+ * - After `close` the queue's consumer gets nothing more.
  */
 import type { Decoded, WebhookEventMessage } from '../codec/messages';
 import type { WebhookSink } from './webhook-sink';

@@ -21,7 +21,7 @@ import type { Clock } from '../clock';
 import { WebhookEvent, type WebhookEventMessage } from '../codec/messages';
 import type { Logger } from '../logging/logger';
 import { type BackoffPolicy, backoffDelay } from '../retry/backoff';
-import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedWebhook, type WebhookQueue } from '../webhooks/webhook-queue';
+import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedWebhook, type WebhookQueue } from './webhook-queue';
 
 export const WEBHOOK_STREAM = 'HERALD_WEBHOOKS';
 export const DEAD_LETTER_STREAM = 'HERALD_WEBHOOKS_DEAD';

@@ -1,7 +1,17 @@
 /** WebhookQueue in process memory, for embedded mode (lost with the process, like everything embedded). */
 import type { Clock, ClockTimer } from '../clock';
 import type { WebhookEventMessage } from '../codec/messages';
-import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, type WebhookQueue } from '../webhooks/webhook-queue';
+import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, type WebhookQueue } from './webhook-queue';
+
+/** A handler that throws gets the item again this much later, as from JetStreamWebhookQueue. */
+const HANDLER_FAILURE_RETRY_MS = 1000;
+
+/** Hears about consumer handlers that throw (the item is handed out again). */
+export type WebhookHandlerErrorReporter = (err: unknown) => void;
+
+const reportToStderr: WebhookHandlerErrorReporter = (err) => {
+  process.stderr.write(`webhook handler threw; the event will be redelivered: ${(err as Error)?.stack ?? String(err)}\n`);
+};
 
 interface Pending {
   readonly event: QueuedEvent;
@@ -35,7 +45,10 @@ export class MemoryWebhookQueue implements WebhookQueue {
   private inFlight = 0;
   private closed = false;
 
-  constructor(private readonly clock: Clock) {}
+  constructor(
+    private readonly clock: Clock,
+    private readonly onHandlerError: WebhookHandlerErrorReporter = reportToStderr,
+  ) {}
 
   emit(event: WebhookEventMessage): void {
     if (this.closed) return;
@@ -79,7 +92,18 @@ export class MemoryWebhookQueue implements WebhookQueue {
       const pending = this.ready.shift()!;
       pending.attempt += 1;
       this.inFlight += 1;
-      this.handler(this.item(pending));
+      const item = this.item(pending);
+      try {
+        this.handler(item);
+      } catch (err) {
+        // A consumer's bug must neither lose the event nor throw into the producer's emit().
+        this.onHandlerError(err);
+        try {
+          item.retry(HANDLER_FAILURE_RETRY_MS);
+        } catch {
+          // The handler had settled the item before it threw: nothing to hand out again.
+        }
+      }
     }
   }
 
