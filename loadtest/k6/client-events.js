@@ -51,7 +51,7 @@ function member(channel, pair) {
       pair.ready += 1;
     },
     subscriptionError: () => subscribed.add(false),
-    event: (c, frame) => {
+    event: (_c, frame) => {
       if (frame.event !== 'client-bench') return;
       const data = frameData(frame);
       latency.add(Date.now() - data.t);
@@ -61,7 +61,7 @@ function member(channel, pair) {
         nextExpected = data.s + 1;
       }
     },
-    error: (c, code) => errors.add(1, { code }),
+    error: (_c, code) => errors.add(1, { code }),
   });
   return {
     client,

@@ -62,7 +62,7 @@ export default function () {
           success.add(false);
           done = true;
         },
-        error: (c, code) => errors.add(1, { code }),
+        error: (_c, code) => errors.add(1, { code }),
         closed: () => {
           if (!done) success.add(false);
           done = true;
@@ -70,5 +70,7 @@ export default function () {
       }),
     );
   }
-  setTimeout(() => clients.forEach((c) => c.close()), HOLD * 1000);
+  setTimeout(() => {
+    for (const c of clients) c.close();
+  }, HOLD * 1000);
 }

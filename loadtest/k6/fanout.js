@@ -71,7 +71,7 @@ export function subscribe() {
         },
         subscribed: () => subscribed.add(true),
         subscriptionError: () => subscribed.add(false),
-        event: (c, frame) => {
+        event: (_c, frame) => {
           if (frame.channel !== CHANNEL || frame.event !== 'bench') return;
           const data = frameData(frame);
           latency.add(Date.now() - data.t);
@@ -90,7 +90,12 @@ export function subscribe() {
   }
   // Hold every connection until the publisher is done and the last events had time to arrive.
   const holdMs = (CONNECT_SECONDS + DURATION + DRAIN_SECONDS) * 1000 - exec.instance.currentTestRunDuration;
-  setTimeout(() => clients.forEach((c) => c.close()), Math.max(0, holdMs));
+  setTimeout(
+    () => {
+      for (const c of clients) c.close();
+    },
+    Math.max(0, holdMs),
+  );
 }
 
 export function publish() {

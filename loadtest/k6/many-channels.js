@@ -71,7 +71,7 @@ export function subscribe() {
         established: (c) => c.subscribe(channel),
         subscribed: () => subscribed.add(true),
         subscriptionError: () => subscribed.add(false),
-        event: (c, frame) => {
+        event: (_c, frame) => {
           if (frame.channel !== channel || frame.event !== 'bench') return;
           const data = frameData(frame);
           latency.add(Date.now() - data.t);
@@ -89,7 +89,12 @@ export function subscribe() {
     );
   }
   const holdMs = (CONNECT_SECONDS + DURATION + DRAIN_SECONDS) * 1000 - exec.instance.currentTestRunDuration;
-  setTimeout(() => clients.forEach((c) => c.close()), Math.max(0, holdMs));
+  setTimeout(
+    () => {
+      for (const c of clients) c.close();
+    },
+    Math.max(0, holdMs),
+  );
 }
 
 export function publish() {

@@ -70,7 +70,7 @@ export default function () {
         joinSuccess.add(false);
         c.close();
       },
-      event: (c, frame) => {
+      event: (_c, frame) => {
         if (frame.event === 'pusher_internal:member_added') {
           memberAdded.add(1);
           const info = frameData(frame).user_info;

@@ -18,7 +18,7 @@ export interface ClusterOptions {
   readonly env?: Record<string, string>;
 }
 
-export const FAST_LEASES = {
+const FAST_LEASES = {
   HERALD_LEASE_INTERVAL_MS: '500',
   HERALD_LEASE_TTL_MS: '2000',
   HERALD_PRESENCE_SYNC_GRACE_MS: '500',

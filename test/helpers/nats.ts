@@ -319,7 +319,7 @@ interface Routez {
 }
 
 /** Waits until `server` has routes to `expected` distinct other servers. */
-export async function waitForRoutes(server: NatsServer, expected: number, timeoutMs = CLUSTER_TIMEOUT_MS): Promise<void> {
+async function waitForRoutes(server: NatsServer, expected: number, timeoutMs = CLUSTER_TIMEOUT_MS): Promise<void> {
   await waitFor(
     async () => {
       const routez = await server.monitor<Routez>('/routez');

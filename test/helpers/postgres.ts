@@ -56,7 +56,7 @@ function versionOrder(a: string, b: string): number {
 }
 
 /** The directory holding `initdb` and `postgres`. */
-export function postgresBinDir(): string {
+function postgresBinDir(): string {
   for (const dir of (process.env.PATH ?? '').split(':')) if (dir && hasBoth(dir)) return dir;
   for (const [root, prefix, suffix] of [
     ['/usr/lib/postgresql', '', 'bin'],

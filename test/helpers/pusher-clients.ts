@@ -128,7 +128,3 @@ export function collect<T = unknown>(channel: Channel, eventName: string): T[] {
   channel.bind(eventName, (data: T) => seen.push(data));
   return seen;
 }
-
-export function disconnectAll(clients: readonly PusherJs[]): void {
-  for (const c of clients) c.disconnect();
-}

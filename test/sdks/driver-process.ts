@@ -12,7 +12,7 @@ import { forgetChild, killOnExit } from '../helpers/local-resources';
 import { within } from '../helpers/wait';
 
 /** The repository root (this file runs from dist/test/sdks). */
-export const REPO = join(__dirname, '..', '..', '..');
+const REPO = join(__dirname, '..', '..', '..');
 
 const HELLO_TIMEOUT_MS = 30_000;
 const CALL_TIMEOUT_MS = 15_000;

@@ -19,7 +19,7 @@ import { type HeraldTarget, type Mode, startHeraldTarget } from './herald-target
 import { startDriver } from './sdk-drivers';
 
 /** The operations a server SDK is checked on; `unsupported` must name exactly those it lacks. */
-export const SERVER_OPERATIONS = [
+const SERVER_OPERATIONS = [
   'trigger',
   'trigger to several channels',
   'trigger with socket_id exclusion',

@@ -98,7 +98,10 @@ export function startBaseline(options: BaselineOptions = {}): Promise<RunningBas
         }
         client.channels.add(channel);
         let members = channels.get(channel);
-        if (!members) channels.set(channel, (members = new Set()));
+        if (!members) {
+          members = new Set();
+          channels.set(channel, members);
+        }
         members.add(client);
         return client.ws.send(JSON.stringify({ event: 'pusher_internal:subscription_succeeded', channel, data: '{}' }));
       }

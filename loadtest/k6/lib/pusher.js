@@ -32,7 +32,7 @@ export const config = {
   payloadBytes: envInt('PAYLOAD_BYTES', 100),
 };
 
-export function socketUrl() {
+function socketUrl() {
   return `${config.wsUrl}/app/${config.key}?protocol=7&client=k6-herald&version=1.0&flash=false`;
 }
 
@@ -40,7 +40,7 @@ export function socketUrl() {
  * The Pusher HTTP API signature: HMAC-SHA256 (hex) over "POST\n<path>\n<sorted query>",
  * where the query holds auth_key, auth_timestamp, auth_version and body_md5 (MD5 of the body).
  */
-export function signedUrl(path, body) {
+function signedUrl(path, body) {
   const params = {
     auth_key: config.key,
     auth_timestamp: String(Math.floor(Date.now() / 1000)),
@@ -80,7 +80,7 @@ export function frameData(frame) {
   if (typeof frame.data !== 'string') return frame.data || {};
   try {
     return JSON.parse(frame.data);
-  } catch (e) {
+  } catch (_e) {
     return {};
   }
 }
@@ -140,7 +140,7 @@ export class PusherClient {
     let frame;
     try {
       frame = JSON.parse(raw);
-    } catch (e) {
+    } catch (_e) {
       return;
     }
     switch (frame.event) {

@@ -9,7 +9,7 @@ import type { ConnectionSet, HeldConnection } from './connection-set';
 import { timestampedData } from './timestamped-payload';
 import type { ChatResult } from './worker-protocol';
 
-export const CLIENT_EVENT_NAME = 'client-bench';
+const CLIENT_EVENT_NAME = 'client-bench';
 
 function senders(set: ConnectionSet): HeldConnection[] {
   const byChannel = new Map<string, HeldConnection[]>();

@@ -13,7 +13,7 @@ import { nowMs } from './clock';
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 const HEADER_END = Buffer.from('\r\n\r\n', 'latin1');
 
-export const OPCODE_TEXT = 0x1;
+const OPCODE_TEXT = 0x1;
 const OPCODE_CONTINUATION = 0x0;
 const OPCODE_BINARY = 0x2;
 const OPCODE_CLOSE = 0x8;
@@ -48,7 +48,7 @@ export interface LeanWebSocketHandlers {
 }
 
 /** A client→server frame; client frames must be masked. */
-export function encodeClientFrame(opcode: number, payload: Buffer): Buffer {
+function encodeClientFrame(opcode: number, payload: Buffer): Buffer {
   const length = payload.length;
   const extended = length < 126 ? 0 : length < 65536 ? 2 : 8;
   const frame = Buffer.allocUnsafe(2 + extended + 4 + length);

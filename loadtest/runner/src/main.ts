@@ -7,7 +7,7 @@ import { reportTable } from './report-table';
 import { runScenario } from './run-scenario';
 
 async function main(): Promise<number> {
-  let cli;
+  let cli: ReturnType<typeof parseCli>;
   try {
     cli = parseCli(process.argv.slice(2));
   } catch (err) {

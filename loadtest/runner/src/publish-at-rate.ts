@@ -9,7 +9,7 @@ import { nowMs, sleep } from './clock';
 import { LatencyHistogram, type LatencySummary } from './latency-histogram';
 import { timestampedData } from './timestamped-payload';
 
-export const BENCH_EVENT_NAME = 'bench';
+const BENCH_EVENT_NAME = 'bench';
 
 export interface PublishPlan {
   readonly rate: number;

@@ -61,7 +61,7 @@ export function readTrigger(body: unknown, app: App, batchItem: boolean): Trigge
   return { name: b.name as string, data, channels: [...new Set(channels)], socketId: b.socket_id as string | undefined, info };
 }
 
-export const INFO_ATTRIBUTES = ['user_count', 'subscription_count'] as const;
+const INFO_ATTRIBUTES = ['user_count', 'subscription_count'] as const;
 
 /** `info=user_count,subscription_count` → the attribute list; unknown attributes are a 400. */
 export function readInfo(value: unknown): string[] {

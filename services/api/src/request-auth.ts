@@ -18,7 +18,7 @@ declare module 'fastify' {
 }
 
 /** Every query parameter, repeated ones as arrays, values URL-decoded (as Pusher signs them). */
-export function queryParams(url: string): QueryParams {
+function queryParams(url: string): QueryParams {
   const params: Record<string, string | string[]> = {};
   const question = url.indexOf('?');
   if (question < 0) return params;
@@ -49,6 +49,13 @@ function appOfAuthKey(request: FastifyRequest, apps: AppRegistry): App {
   if (!app) {
     throw apiErrors.unauthenticated({ reason: key === undefined ? 'Missing authentication parameters: auth_key, auth_timestamp and auth_signature are required' : 'Unknown auth_key' });
   }
+  return app;
+}
+
+/** The app the preHandler authenticated; every /apps route runs after it. */
+export function authenticatedApp(request: FastifyRequest): App {
+  const app = request.herald?.app;
+  if (!app) throw new Error(`${request.method} ${request.routeOptions.url}: no authenticated app (the authentication hook did not run)`);
   return app;
 }
 

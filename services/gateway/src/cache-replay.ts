@@ -29,7 +29,7 @@ export class CacheReplay {
    */
   async replay(connection: Connection, channel: string, held?: LocalChannel): Promise<void> {
     const { app } = connection;
-    let cached;
+    let cached: Awaited<ReturnType<typeof this.options.cache.get>>;
     try {
       cached = await this.options.cache.get(app.id, channel);
     } catch (err) {

@@ -106,7 +106,7 @@ export class ChannelRegistry {
 
   detach(appId: string, channel: string, connection: Connection): void {
     const local = this.get(appId, channel);
-    if (!local || !local.subscribers.delete(connection)) return;
+    if (!local?.subscribers.delete(connection)) return;
     local.heldForReplay.delete(connection);
     this.options.onCountChange(appId, channel, local.size);
     this.dropIfUnused(local);

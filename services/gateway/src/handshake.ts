@@ -6,8 +6,8 @@
 import type { App, AppRegistry } from '../../core/src/apps/app-registry';
 import { PusherErrors, type PusherErrorSpec } from '../../core/src/protocol/errors';
 
-export const MIN_PROTOCOL = 4;
-export const MAX_PROTOCOL = 7;
+const MIN_PROTOCOL = 4;
+const MAX_PROTOCOL = 7;
 
 export type HandshakeResult = { readonly ok: true; readonly app: App } | { readonly ok: false; readonly error: PusherErrorSpec; readonly detail?: string };
 

@@ -15,7 +15,7 @@ export function presenceData(members: readonly PresenceMember[]): PresenceData {
   const hash: Record<string, unknown> = {};
   const ids: string[] = [];
   for (const m of members) {
-    if (Object.prototype.hasOwnProperty.call(hash, m.userId)) continue;
+    if (Object.hasOwn(hash, m.userId)) continue;
     ids.push(m.userId);
     hash[m.userId] = parseInfo(m.userInfo);
   }

@@ -53,7 +53,7 @@ export class UserRegistry {
     if (connection.userId === undefined) return;
     const subject = subjects.user(connection.app.id, connection.userId);
     const user = this.users.get(subject);
-    if (!user || !user.sockets.delete(connection) || user.sockets.size > 0) return;
+    if (!user?.sockets.delete(connection) || user.sockets.size > 0) return;
     user.busSubscription?.unsubscribe();
     this.users.delete(subject);
   }

@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import type { ConfigInput, FlagValue } from '../../core/src/config/load-config';
 import type { ServerConfig } from '../../core/src/config/server-schema';
 
-export const COMMANDS = ['embedded', 'gateway', 'presence', 'api', 'webhooks', 'all', 'cluster'] as const;
+const COMMANDS = ['embedded', 'gateway', 'presence', 'api', 'webhooks', 'all', 'cluster'] as const;
 export type Command = (typeof COMMANDS)[number];
 
 export const USAGE = `Usage: herald [command] [flags]

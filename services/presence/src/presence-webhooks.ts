@@ -16,7 +16,7 @@ import type { WebhookEventName } from '../../core/src/config/app-schema';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 import type { MembershipChange } from './membership';
 
-export const WEBHOOK_HOLD_MS = 3000;
+const WEBHOOK_HOLD_MS = 3000;
 
 export class PresenceWebhooks {
   private readonly held = new Map<string, ClockTimer>();

@@ -4,7 +4,7 @@
  */
 import type { QueuedEvent } from '../../core/src/webhooks/webhook-queue';
 
-export function pusherWebhookEvent(event: QueuedEvent): Record<string, unknown> {
+function pusherWebhookEvent(event: QueuedEvent): Record<string, unknown> {
   const out: Record<string, unknown> = { name: event.name, channel: event.channel };
   switch (event.name) {
     case 'member_added':

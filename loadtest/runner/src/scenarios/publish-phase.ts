@@ -4,7 +4,7 @@ import { publishAtRate, type PublishOutcome } from '../publish-at-rate';
 import type { ConnectionReport } from '../run-result';
 import type { Collected, ScenarioContext } from '../scenario-context';
 
-export const FANOUT_CHANNEL = 'bench-fanout';
+const FANOUT_CHANNEL = 'bench-fanout';
 
 export interface Subscribed {
   readonly report: ConnectionReport;

@@ -4,6 +4,7 @@ import { channelNameProblem, classifyChannel } from '../../../core/src/protocol/
 import type { ChannelInfoClient } from '../channel-info-client';
 import { readInfo } from '../event-publisher';
 import { apiErrors } from '../api-errors';
+import { authenticatedApp } from '../request-auth';
 
 export interface ChannelRoutesOptions {
   readonly channelInfo: ChannelInfoClient;
@@ -17,7 +18,7 @@ function checkedChannelName(name: string, maxLength: number): string {
 
 export async function channelRoutes(fastify: FastifyInstance, options: ChannelRoutesOptions): Promise<void> {
   fastify.get('/apps/:app_id/channels', async (request) => {
-    const app = request.herald!.app;
+    const app = authenticatedApp(request);
     const query = request.query as { filter_by_prefix?: string; info?: string };
     const prefix = query.filter_by_prefix ?? '';
     const info = readInfo(query.info);
@@ -36,7 +37,7 @@ export async function channelRoutes(fastify: FastifyInstance, options: ChannelRo
   });
 
   fastify.get('/apps/:app_id/channels/:channel_name', async (request) => {
-    const app = request.herald!.app;
+    const app = authenticatedApp(request);
     const { channel_name: raw } = request.params as { channel_name: string };
     const channel = checkedChannelName(raw, app.limits.maxChannelNameLength);
     const info = readInfo((request.query as { info?: string }).info);
@@ -52,7 +53,7 @@ export async function channelRoutes(fastify: FastifyInstance, options: ChannelRo
   });
 
   fastify.get('/apps/:app_id/channels/:channel_name/users', async (request) => {
-    const app = request.herald!.app;
+    const app = authenticatedApp(request);
     const { channel_name: raw } = request.params as { channel_name: string };
     const channel = checkedChannelName(raw, app.limits.maxChannelNameLength);
     if (classifyChannel(channel).type !== 'presence') throw apiErrors.usersNeedPresenceChannel({ channel });

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { WebhookQueue } from '../../../core/src/webhooks/webhook-queue';
 import { apiErrors } from '../api-errors';
+import { authenticatedApp } from '../request-auth';
 
 export type DeadLetterAccess = Pick<WebhookQueue, 'deadLetters' | 'replayDeadLetters'>;
 
@@ -13,7 +14,7 @@ export async function deadLetterRoutes(fastify: FastifyInstance, options: { dead
   const unavailable = (err: unknown) => apiErrors.deadLettersUnavailable({ reason: (err as Error).message });
 
   fastify.get('/apps/:app_id/webhooks/dead_letters', async (request) => {
-    const app = request.herald!.app;
+    const app = authenticatedApp(request);
     const letters = await options.deadLetters.deadLetters(app.id).catch((err: unknown) => {
       throw unavailable(err);
     });
@@ -24,7 +25,7 @@ export async function deadLetterRoutes(fastify: FastifyInstance, options: { dead
   });
 
   fastify.post('/apps/:app_id/webhooks/dead_letters/replay', async (request) => {
-    const app = request.herald!.app;
+    const app = authenticatedApp(request);
     const replayed = await options.deadLetters.replayDeadLetters(app.id).catch((err: unknown) => {
       throw unavailable(err);
     });

@@ -8,6 +8,7 @@ import { classifyChannel } from '../../../core/src/protocol/channel-names';
 import type { ChannelInfo, ChannelInfoClient } from '../channel-info-client';
 import { type EventPublisher, readTrigger, type TriggerRequest } from '../event-publisher';
 import { apiErrors } from '../api-errors';
+import { authenticatedApp } from '../request-auth';
 
 export interface EventRoutesOptions {
   readonly publisher: EventPublisher;
@@ -42,7 +43,7 @@ export async function triggerEvent(app: App, body: unknown, options: EventRoutes
 
 export async function batchEventsRoute(fastify: FastifyInstance, options: EventRoutesOptions): Promise<void> {
   fastify.post('/apps/:app_id/batch_events', async (request) => {
-    const app = request.herald!.app;
+    const app = authenticatedApp(request);
     const body = request.body as { batch?: unknown } | undefined;
     if (!body || !Array.isArray(body.batch)) throw apiErrors.batchNotAnArray();
     if (body.batch.length === 0) throw apiErrors.batchEmpty();

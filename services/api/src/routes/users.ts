@@ -6,10 +6,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { EventPublisher } from '../event-publisher';
 import { apiErrors } from '../api-errors';
+import { authenticatedApp } from '../request-auth';
 
 export async function userRoutes(fastify: FastifyInstance, options: { publisher: EventPublisher }): Promise<void> {
   const terminate = async (request: FastifyRequest) => {
-    const app = request.herald!.app;
+    const app = authenticatedApp(request);
     const { user_id: userId } = request.params as { user_id: string };
     if (userId.length === 0 || userId.length > app.limits.maxUserIdLength) {
       throw apiErrors.invalidUserId({ limit: app.limits.maxUserIdLength });

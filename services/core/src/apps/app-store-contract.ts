@@ -1,6 +1,6 @@
 /**
  * The contract every AppStore implementation passes: the rules written in app-store.ts, run
- * by static-app-store.test.ts (an apps file) and postgres-app-store.test.ts (a real
+ * by static-app-store.test.ts (an apps file) and postgres-app-store.integration.test.ts (a real
  * PostgreSQL). Each case fills a fresh source with apps and opens a store on it the way
  * Herald does at start-up (loadConfig, then openAppStore), so the choice of implementation
  * is part of what is proven.

@@ -1,6 +1,6 @@
 /**
  * The contract every Bus implementation passes: one suite, the rules written in bus.ts, run
- * by local-bus.test.ts and nats-bus.test.ts. `bus` publishes and `peer` receives (for
+ * by local-bus.test.ts and nats-bus.integration.test.ts. `bus` publishes and `peer` receives (for
  * LocalBus they are one instance; for NatsBus two connections), so what is proven is
  * delivery between processes, not within one client.
  *

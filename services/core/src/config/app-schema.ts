@@ -24,7 +24,7 @@ export const appLimitsSchema = z.strictObject({
   cacheTtlSeconds: z.number().int().min(1).default(30 * 60),
 });
 
-export const WEBHOOK_EVENT_NAMES = [
+const WEBHOOK_EVENT_NAMES = [
   'channel_occupied',
   'channel_vacated',
   'member_added',
@@ -35,7 +35,7 @@ export const WEBHOOK_EVENT_NAMES = [
 ] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENT_NAMES)[number];
 
-export const webhookSchema = z.strictObject({
+const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   /** Which events this URL receives; all of them when left out. */
   events: z.array(z.enum(WEBHOOK_EVENT_NAMES)).min(1).default([...WEBHOOK_EVENT_NAMES]),
@@ -43,7 +43,7 @@ export const webhookSchema = z.strictObject({
   headers: z.record(z.string(), z.string()).default({}),
 });
 
-export const userAuthenticationSchema = z.strictObject({
+const userAuthenticationSchema = z.strictObject({
   /** Close connections that have not signed in (pusher:signin) within `timeoutSeconds` (4009). */
   required: z.boolean().default(false),
   timeoutSeconds: z.number().int().min(1).default(30),

@@ -43,8 +43,3 @@ export function parseEnvValue(parser: Parser, raw: string): unknown {
   // Leave a non-number as the string so the schema reports "expected number" with the name.
   return raw.trim() !== '' && Number.isFinite(n) ? n : raw;
 }
-
-export function envVarFor(field: string): string | undefined {
-  for (const [name, [key]] of Object.entries(SERVER_ENV_VARS)) if (key === field) return name;
-  return undefined;
-}

@@ -8,7 +8,7 @@ import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type AppConfig, appSchema, appsFileSchema } from './app-schema';
 
-export const DEFAULT_APP = { id: '1', key: 'app-key', secret: 'app-secret' } as const;
+const DEFAULT_APP = { id: '1', key: 'app-key', secret: 'app-secret' } as const;
 
 export interface LoadedApps {
   readonly apps: AppConfig[];

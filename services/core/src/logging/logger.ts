@@ -11,8 +11,3 @@ export function createLogger(options: { level: string; name?: string; base?: Rec
     timestamp: pino.stdTimeFunctions.isoTime,
   });
 }
-
-/** A logger that writes nothing, for tests that do not look at logs. */
-export function silentLogger(): Logger {
-  return pino({ level: 'silent' });
-}

@@ -1,6 +1,6 @@
 /** Event names: who may use which prefix, and how long a name may be. */
 
-export const CLIENT_EVENT_PREFIX = 'client-';
+const CLIENT_EVENT_PREFIX = 'client-';
 
 export function isClientEventName(name: string): boolean {
   return name.startsWith(CLIENT_EVENT_PREFIX);

@@ -1,6 +1,6 @@
 /**
  * The contract every CacheStore implementation passes: the rules written in cache-store.ts,
- * run by memory-cache-store.test.ts and jetstream-cache-store.test.ts. `store` writes and
+ * run by memory-cache-store.test.ts and jetstream-cache-store.integration.test.ts. `store` writes and
  * `peer` reads (one instance in memory; two NATS connections for JetStream), so what is
  * proven is that a gateway sees what an api stored.
  *

@@ -8,7 +8,7 @@ import type { KV, NatsConnection } from 'nats';
 import type { Clock } from '../clock';
 import type { CachedEvent, CacheStore, StoredEvent } from './cache-store';
 
-export const CACHE_BUCKET = 'herald_cache';
+const CACHE_BUCKET = 'herald_cache';
 const BUCKET_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 function key(appId: string, channel: string): string {
@@ -28,7 +28,7 @@ export class JetStreamCacheStore implements CacheStore {
 
   async get(appId: string, channel: string): Promise<CachedEvent | undefined> {
     const entry = await this.kv.get(key(appId, channel));
-    if (!entry || entry.operation !== 'PUT' || entry.value.length === 0) return undefined;
+    if (entry?.operation !== 'PUT' || entry.value.length === 0) return undefined;
     const stored = JSON.parse(Buffer.from(entry.value).toString('utf8')) as StoredEvent;
     if (stored.expiresAtMs <= this.clock.now()) return undefined;
     return { name: stored.name, data: stored.data };

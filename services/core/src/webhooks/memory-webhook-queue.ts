@@ -88,13 +88,16 @@ export class MemoryWebhookQueue implements WebhookQueue {
   }
 
   private pump(): void {
-    while (this.handler && !this.closed && this.inFlight < this.maxInFlight && this.ready.length > 0) {
-      const pending = this.ready.shift()!;
+    for (;;) {
+      const { handler } = this;
+      if (!handler || this.closed || this.inFlight >= this.maxInFlight) return;
+      const pending = this.ready.shift();
+      if (!pending) return;
       pending.attempt += 1;
       this.inFlight += 1;
       const item = this.item(pending);
       try {
-        this.handler(item);
+        handler(item);
       } catch (err) {
         // A consumer's bug must neither lose the event nor throw into the producer's emit().
         this.onHandlerError(err);

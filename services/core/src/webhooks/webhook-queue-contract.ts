@@ -1,6 +1,6 @@
 /**
  * The contract every WebhookQueue implementation passes: the rules written in
- * webhook-queue.ts, run by memory-webhook-queue.test.ts and jetstream-webhook-queue.test.ts.
+ * webhook-queue.ts, run by memory-webhook-queue.test.ts and jetstream-webhook-queue.integration.test.ts.
  * `queue` and `peer` share one backing: two processes (two NATS connections) for JetStream,
  * one instance in memory. Cases about several processes or an ack wait are skipped where the
  * implementation has neither (in memory the queue dies with its only consumer).

@@ -15,6 +15,3 @@ export interface WebhookSink {
 export function wantsWebhook(app: App | undefined, name: WebhookEventName): boolean {
   return Boolean(app?.webhooks.some((w) => w.events.includes(name)));
 }
-
-/** A sink for processes that produce no webhooks, and for tests that do not look at them. */
-export const discardWebhooks: WebhookSink = { emit: () => undefined };
