@@ -14,10 +14,10 @@ import { busReadiness, type ReadinessCheck, registerHealthRoutes } from '../../c
 import { createMetricsRegistry } from '../../core/src/service/metrics';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookQueue } from '../../core/src/webhooks/webhook-queue';
-import { DEFAULT_WEBHOOK_SETTINGS, WebhooksService } from '../../webhooks/src/webhooks-service';
+import { DEFAULT_WEBHOOK_SETTINGS, Webhooks } from '../../webhooks/src/webhooks';
 import { Api, apiBodyLimit } from '../../api/src/api';
 import { Gateway } from '../../gateway/src/gateway';
-import { PresenceReplica } from '../../presence/src/presence-replica';
+import { Presence } from '../../presence/src/presence';
 import { createHttpServer } from './http-server';
 
 export interface Roles {
@@ -56,7 +56,7 @@ export interface RunningNode {
   readonly port: number;
   readonly host: string;
   readonly gateway?: Gateway;
-  readonly presence?: PresenceReplica;
+  readonly presence?: Presence;
   /** The apps every role of this node uses (kept up to date by the app store). */
   readonly appRegistry: AppRegistry;
   /** Ordered shutdown: readiness off, paced drain, lease released, bus drained. */
@@ -72,9 +72,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const metrics = createMetricsRegistry({ node: nodeId });
   const checks: ReadinessCheck[] = [busReadiness(bus)];
 
-  let presence: PresenceReplica | undefined;
+  let presence: Presence | undefined;
   if (roles.presence) {
-    presence = new PresenceReplica({
+    presence = new Presence({
       bus,
       apps,
       logger: logger.child({ service: 'presence' }),
@@ -106,9 +106,9 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     checks.push(gateway.readiness());
   }
 
-  let webhooks: WebhooksService | undefined;
+  let webhooks: Webhooks | undefined;
   if (roles.webhooks) {
-    webhooks = new WebhooksService({
+    webhooks = new Webhooks({
       queue: stores.webhooks,
       apps,
       clock,

@@ -36,7 +36,7 @@ import { SubscriptionCounts } from './subscription-counts';
 import { type SignedInSocket, type UserChange, UserDirectory } from './user-directory';
 import { watchlistEvents } from './watchlist-events';
 
-export interface PresenceReplicaOptions {
+export interface PresenceOptions {
   readonly bus: Bus;
   readonly apps: AppRegistry;
   readonly logger: Logger;
@@ -63,7 +63,7 @@ interface Changes {
 
 const noChanges = (): Changes => ({ members: [], users: [] });
 
-export class PresenceReplica {
+export class Presence {
   readonly membership = new Membership();
   readonly users = new UserDirectory();
   private readonly leases: LeaseTable;
@@ -81,7 +81,7 @@ export class PresenceReplica {
   private expiryTimer: ClockTimer | undefined;
   private totalsTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: PresenceReplicaOptions) {
+  constructor(private readonly options: PresenceOptions) {
     this.leases = new LeaseTable(options.clock);
     this.webhooks = new PresenceWebhooks(options.webhooks, options.apps, options.clock, options.logger);
     this.subscriptionCounts = new SubscriptionCounts(options.bus, options.webhooks, options.apps, options.clock, options.logger, options.subscriptionCountIntervalMs);

@@ -34,7 +34,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   maxInFlight: 500,
 };
 
-export interface WebhooksServiceOptions {
+export interface WebhooksOptions {
   readonly queue: WebhookQueue;
   readonly apps: AppRegistry;
   readonly clock: Clock;
@@ -43,14 +43,14 @@ export interface WebhooksServiceOptions {
   readonly settings: WebhookSettings;
 }
 
-export class WebhooksService {
+export class Webhooks {
   private readonly batcher: WebhookBatcher;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly delivered: Counter;
   private readonly failedAttempts: Counter;
   private readonly deadLettered: Counter;
 
-  constructor(private readonly options: WebhooksServiceOptions) {
+  constructor(private readonly options: WebhooksOptions) {
     const { settings, metrics } = options;
     this.batcher = new WebhookBatcher(settings.batchMaxEvents, settings.batchMaxWaitMs, (appId, items) => {
       const delivery = this.deliver(appId, items).catch((err: unknown) => options.logger.error({ err, appId }, 'webhook delivery crashed'));
