@@ -25,8 +25,8 @@ import {
   type WatchlistStatusMessage,
 } from '../../core/src/codec/messages';
 import type { Logger } from '../../core/src/logging/logger';
-import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import { safely } from '../../core/src/logging/safely';
+import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { answerChannelQuery } from './channel-queries';
 import { LeaseTable } from './lease-table';
