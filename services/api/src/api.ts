@@ -7,6 +7,7 @@ import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
+import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import { errorResponse } from './api-error-response';
 import { ApiRateLimit } from './api-rate-limit';
@@ -40,7 +41,8 @@ export function apiBodyLimit(apps: AppRegistry): number {
   return Math.max(1024 * 1024, largest * 4);
 }
 
-export class Api {
+export class Api implements HeraldService {
+  readonly name = 'api';
   /**
    * POST /apps/:app_id/events, which must see each request before fastify does: give it to
    * the HTTP server when creating it (see events-endpoint.ts).
@@ -57,6 +59,17 @@ export class Api {
     this.rateLimit = new ApiRateLimit(options.clock);
     this.eventsEndpoint = eventsEndpoint({ ...options, publisher: this.publisher, channelInfo: this.channelInfo, rateLimit: this.rateLimit });
   }
+
+  /** Nothing to start: the api subscribes to nothing and its routes are registered before. */
+  async start(): Promise<void> {}
+
+  /** Refuses new publishes (503) and waits for those under way; channel queries still answer. */
+  async drain(): Promise<void> {
+    await this.publisher.drain();
+  }
+
+  /** Nothing to release: the api holds no subscriptions or timers (the HTTP server is the node's). */
+  async stop(): Promise<void> {}
 
   /** Adds every other API route to `fastify`. */
   async register(fastify: FastifyInstance): Promise<void> {

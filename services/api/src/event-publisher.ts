@@ -77,6 +77,13 @@ export function readInfo(value: unknown): string[] {
 }
 
 export class EventPublisher {
+  /** Publishes (and terminate_connections) that have not had their answer yet. */
+  private inFlight = 0;
+  private refusing = false;
+  /** Called when inFlight drops to 0 while draining. */
+  private onIdle: (() => void) | undefined;
+  private idle: Promise<void> | undefined;
+
   constructor(
     private readonly bus: Bus,
     private readonly clock: Clock,
@@ -84,8 +91,50 @@ export class EventPublisher {
     private readonly cache: CacheStore,
   ) {}
 
+  /**
+   * From now on every publish is refused (503, the server is shutting down, so the caller
+   * retries on another api); resolves once the publishes under way have their answer.
+   */
+  async drain(): Promise<void> {
+    this.refusing = true;
+    if (this.inFlight === 0) return;
+    this.idle ??= new Promise<void>((resolve) => {
+      this.onIdle = resolve;
+    });
+    await this.idle;
+  }
+
   /** Publishes every event and waits until the bus has them. */
   async publish(app: App, triggers: readonly TriggerRequest[]): Promise<void> {
+    this.admit();
+    try {
+      await this.publishNow(app, triggers);
+    } finally {
+      this.settle();
+    }
+  }
+
+  /** Closes every connection of a signed-in user, on every gateway. */
+  async terminateUserConnections(app: App, userId: string): Promise<void> {
+    this.admit();
+    try {
+      await this.terminateNow(app, userId);
+    } finally {
+      this.settle();
+    }
+  }
+
+  private admit(): void {
+    if (this.refusing) throw apiErrors.serverClosing();
+    this.inFlight += 1;
+  }
+
+  private settle(): void {
+    this.inFlight -= 1;
+    if (this.inFlight === 0) this.onIdle?.();
+  }
+
+  private async publishNow(app: App, triggers: readonly TriggerRequest[]): Promise<void> {
     if (!this.bus.isConnected()) throw apiErrors.busUnavailable();
     const publishedAtMs = this.clock.now();
     await this.rememberForCacheChannels(app, triggers);
@@ -131,8 +180,7 @@ export class EventPublisher {
     }
   }
 
-  /** Closes every connection of a signed-in user, on every gateway. */
-  async terminateUserConnections(app: App, userId: string): Promise<void> {
+  private async terminateNow(app: App, userId: string): Promise<void> {
     if (!this.bus.isConnected()) throw apiErrors.terminateBusUnavailable();
     try {
       this.bus.publish(

@@ -15,6 +15,7 @@ import type { Logger } from '../../core/src/logging/logger';
 import { PusherErrors } from '../../core/src/protocol/errors';
 import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/frames';
 import type { ReadinessCheck } from '../../core/src/service/health-routes';
+import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { ActivityMonitor } from './activity-monitor';
@@ -61,7 +62,8 @@ export interface GatewayOptions {
   readonly webhooks: WebhookSink;
 }
 
-export class Gateway {
+export class Gateway implements HeraldService {
+  readonly name = 'gateway';
   readonly presence: PresenceLink;
   private readonly registry: ChannelRegistry;
   private readonly subscriptions: Subscriptions;
@@ -162,7 +164,8 @@ export class Gateway {
     });
   }
 
-  start(): void {
+  /** Starts the lease with presence, hears the cluster's connection totals and watches sockets for activity; register() comes first. */
+  async start(): Promise<void> {
     this.presence.start();
     this.quota.start();
     this.activity.start();
@@ -197,6 +200,7 @@ export class Gateway {
     this.presence.release();
   }
 
+  /** Closes what drain left (all of it, if drain was skipped) and releases the lease. */
   async stop(): Promise<void> {
     this.accepting = false;
     this.activity.stop();

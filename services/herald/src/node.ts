@@ -1,7 +1,8 @@
 /**
- * One Herald process: any combination of the gateway, api and presence roles on one bus
- * and one HTTP port. Embedded mode is all three on the in-process bus; cluster mode runs
- * the same code, one or more roles per process, on NATS.
+ * One Herald process: any combination of the gateway, api, presence and webhooks roles on
+ * one bus and one HTTP port. Embedded mode is all four on the in-process bus; cluster mode
+ * runs the same code, one or more roles per process, on NATS. Each role is a HeraldService,
+ * started, drained and stopped by one ServiceGroup in the order of service-order.ts.
  */
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { AppStore } from '../../core/src/apps/app-store';
@@ -12,13 +13,15 @@ import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
 import { busReadiness, type ReadinessCheck, registerHealthRoutes } from '../../core/src/service/health-routes';
 import { createMetricsRegistry } from '../../core/src/service/metrics';
+import { ServiceGroup } from '../../core/src/service/service-group';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookQueue } from '../../core/src/webhooks/webhook-queue';
-import { DEFAULT_WEBHOOK_SETTINGS, WebhooksService } from '../../webhooks/src/webhooks-service';
+import { DEFAULT_WEBHOOK_SETTINGS, Webhooks } from '../../webhooks/src/webhooks';
 import { Api, apiBodyLimit } from '../../api/src/api';
 import { Gateway } from '../../gateway/src/gateway';
-import { PresenceReplica } from '../../presence/src/presence-replica';
+import { Presence } from '../../presence/src/presence';
 import { createHttpServer } from './http-server';
+import { inStartOrder } from './service-order';
 
 export interface Roles {
   readonly gateway?: boolean;
@@ -56,10 +59,14 @@ export interface RunningNode {
   readonly port: number;
   readonly host: string;
   readonly gateway?: Gateway;
-  readonly presence?: PresenceReplica;
+  readonly presence?: Presence;
   /** The apps every role of this node uses (kept up to date by the app store). */
   readonly appRegistry: AppRegistry;
-  /** Ordered shutdown: readiness off, paced drain, lease released, bus drained. */
+  /**
+   * Ordered shutdown: every service drains (gateway first: readiness off, paced 4200 drain,
+   * lease released; see service-order.ts), the HTTP listener closes, every service stops, then
+   * the webhook queue, the bus (flushed first) and the app store close. Runs once.
+   */
   stop(): Promise<void>;
 }
 
@@ -72,56 +79,50 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const metrics = createMetricsRegistry({ node: nodeId });
   const checks: ReadinessCheck[] = [busReadiness(bus)];
 
-  let presence: PresenceReplica | undefined;
-  if (roles.presence) {
-    presence = new PresenceReplica({
-      bus,
-      apps,
-      logger: logger.child({ service: 'presence' }),
-      clock,
-      replicaId: nodeId,
-      syncGraceMs: options.presenceSyncGraceMs,
-      defaultLeaseTtlMs: server.leaseTtlMs,
-      webhooks: stores.webhooks,
-    });
-    const replica = presence;
-    checks.push({ name: 'presence', check: () => (replica.isReady() ? null : 'gathering gateway state') });
-    presence.start();
-  }
+  const presence = roles.presence
+    ? new Presence({
+        bus,
+        apps,
+        logger: logger.child({ service: 'presence' }),
+        clock,
+        replicaId: nodeId,
+        syncGraceMs: options.presenceSyncGraceMs,
+        defaultLeaseTtlMs: server.leaseTtlMs,
+        webhooks: stores.webhooks,
+      })
+    : undefined;
+  if (presence) checks.push({ name: 'presence', check: () => (presence.isReady() ? null : 'gathering gateway state') });
 
-  let gateway: Gateway | undefined;
-  if (roles.gateway) {
-    const share = Math.max(1, options.drainShare ?? 1);
-    gateway = new Gateway({
-      config: { ...server, drainSocketsPerSecond: Math.max(1, Math.floor(server.drainSocketsPerSecond / share)) },
-      apps,
-      bus,
-      logger: logger.child({ service: 'gateway' }),
-      clock,
-      gatewayId: nodeId,
-      metrics,
-      cache: stores.cache,
-      webhooks: stores.webhooks,
-    });
-    checks.push(gateway.readiness());
-  }
+  const share = Math.max(1, options.drainShare ?? 1);
+  const gateway = roles.gateway
+    ? new Gateway({
+        config: { ...server, drainSocketsPerSecond: Math.max(1, Math.floor(server.drainSocketsPerSecond / share)) },
+        apps,
+        bus,
+        logger: logger.child({ service: 'gateway' }),
+        clock,
+        gatewayId: nodeId,
+        metrics,
+        cache: stores.cache,
+        webhooks: stores.webhooks,
+      })
+    : undefined;
+  if (gateway) checks.push(gateway.readiness());
 
-  let webhooks: WebhooksService | undefined;
-  if (roles.webhooks) {
-    webhooks = new WebhooksService({
-      queue: stores.webhooks,
-      apps,
-      clock,
-      logger: logger.child({ service: 'webhooks' }),
-      metrics,
-      settings: {
-        ...DEFAULT_WEBHOOK_SETTINGS,
-        timeoutMs: server.webhookTimeoutMs,
-        retryWindowMs: server.webhookRetryWindowMs,
-      },
-    });
-    await webhooks.start();
-  }
+  const webhooks = roles.webhooks
+    ? new Webhooks({
+        queue: stores.webhooks,
+        apps,
+        clock,
+        logger: logger.child({ service: 'webhooks' }),
+        metrics,
+        settings: {
+          ...DEFAULT_WEBHOOK_SETTINGS,
+          timeoutMs: server.webhookTimeoutMs,
+          retryWindowMs: server.webhookRetryWindowMs,
+        },
+      })
+    : undefined;
 
   const bodyLimit = apiBodyLimit(apps);
   const api = roles.api
@@ -137,11 +138,15 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         bodyLimit,
       })
     : undefined;
+
+  // Routes first, so every service is reachable once it has started and the port opens.
   const http = createHttpServer({ logger, bodyLimit, frontDoor: api?.eventsEndpoint });
   if (gateway) await gateway.register(http);
   if (api) await api.register(http);
   registerHealthRoutes(http, checks, metrics);
-  gateway?.start();
+
+  const services = new ServiceGroup(inStartOrder({ gateway, api, presence, webhooks }));
+  await services.start();
   await http.listen({ host: server.host, port: options.port });
   const address = http.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -155,13 +160,10 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     appRegistry: apps,
     stop: () => {
       stopping ??= (async () => {
-        if (gateway) {
-          await gateway.drain();
-          gateway.stop();
-        }
+        await services.drain();
+        // Once nothing takes new work: what still arrives gets 503 (http-server.ts).
         await http.close();
-        presence?.stop();
-        await webhooks?.stop();
+        await services.stop();
         await stores.webhooks.close();
         // Let the lease release and other last messages reach the bus before closing it.
         await bus.flush(server.busTimeoutMs).catch(() => undefined);

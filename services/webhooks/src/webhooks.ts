@@ -9,6 +9,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
+import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { QueuedWebhook, WebhookQueue } from '../../core/src/webhooks/webhook-queue';
 import { nextRetry } from './retry-policy';
 import { WebhookBatcher } from './webhook-batcher';
@@ -34,7 +35,7 @@ export const DEFAULT_WEBHOOK_SETTINGS: WebhookSettings = {
   maxInFlight: 500,
 };
 
-export interface WebhooksServiceOptions {
+export interface WebhooksOptions {
   readonly queue: WebhookQueue;
   readonly apps: AppRegistry;
   readonly clock: Clock;
@@ -43,14 +44,16 @@ export interface WebhooksServiceOptions {
   readonly settings: WebhookSettings;
 }
 
-export class WebhooksService {
+export class Webhooks implements HeraldService {
+  readonly name = 'webhooks';
   private readonly batcher: WebhookBatcher;
   private readonly inFlight = new Set<Promise<void>>();
   private readonly delivered: Counter;
   private readonly failedAttempts: Counter;
   private readonly deadLettered: Counter;
+  private stopped = false;
 
-  constructor(private readonly options: WebhooksServiceOptions) {
+  constructor(private readonly options: WebhooksOptions) {
     const { settings, metrics } = options;
     this.batcher = new WebhookBatcher(settings.batchMaxEvents, settings.batchMaxWaitMs, (appId, items) => {
       const delivery = this.deliver(appId, items).catch((err: unknown) => options.logger.error({ err, appId }, 'webhook delivery crashed'));
@@ -62,14 +65,27 @@ export class WebhooksService {
     this.deadLettered = new Counter({ name: 'herald_webhooks_dead_lettered_total', help: 'Webhook events given up on and kept as dead letters', registers: [metrics] });
   }
 
+  /** Consuming the queue. */
   async start(): Promise<void> {
-    await this.options.queue.consume((item) => this.batcher.add(item), this.options.settings.maxInFlight);
+    await this.options.queue.consume((item) => {
+      // Left unsettled after stop: the queue hands it out again (a durable one to another webhooks process).
+      if (!this.stopped) this.batcher.add(item);
+    }, this.options.settings.maxInFlight);
   }
 
   /** Sends what is batched and waits for deliveries under way. */
-  async stop(): Promise<void> {
+  async drain(): Promise<void> {
     this.batcher.flushAll();
     await Promise.allSettled([...this.inFlight]);
+  }
+
+  /**
+   * Takes nothing more from the queue and finishes what it holds (events emitted since drain
+   * included). The queue itself is shared with the producers; its owner closes it.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.drain();
   }
 
   private async deliver(appId: string, items: QueuedWebhook[]): Promise<void> {

@@ -26,6 +26,7 @@ import {
 } from '../../core/src/codec/messages';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
+import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { answerChannelQuery } from './channel-queries';
 import { LeaseTable } from './lease-table';
@@ -36,7 +37,7 @@ import { SubscriptionCounts } from './subscription-counts';
 import { type SignedInSocket, type UserChange, UserDirectory } from './user-directory';
 import { watchlistEvents } from './watchlist-events';
 
-export interface PresenceReplicaOptions {
+export interface PresenceOptions {
   readonly bus: Bus;
   readonly apps: AppRegistry;
   readonly logger: Logger;
@@ -63,13 +64,16 @@ interface Changes {
 
 const noChanges = (): Changes => ({ members: [], users: [] });
 
-export class PresenceReplica {
+export class Presence implements HeraldService {
+  readonly name = 'presence';
   readonly membership = new Membership();
   readonly users = new UserDirectory();
   private readonly leases: LeaseTable;
   private readonly webhooks: PresenceWebhooks;
   private readonly subscriptionCounts: SubscriptionCounts;
   private readonly subscriptions: BusSubscription[] = [];
+  /** This replica's place in the queue group that answers channel queries (once ready). */
+  private querySubscription: BusSubscription | undefined;
   private readonly lastSyncRequest = new Map<string, number>();
   /** Gateways this replica declared dead; if one comes back, its return is announced. */
   private readonly expired = new Set<string>();
@@ -81,13 +85,14 @@ export class PresenceReplica {
   private expiryTimer: ClockTimer | undefined;
   private totalsTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: PresenceReplicaOptions) {
+  constructor(private readonly options: PresenceOptions) {
     this.leases = new LeaseTable(options.clock);
     this.webhooks = new PresenceWebhooks(options.webhooks, options.apps, options.clock, options.logger);
     this.subscriptionCounts = new SubscriptionCounts(options.bus, options.webhooks, options.apps, options.clock, options.logger, options.subscriptionCountIntervalMs);
   }
 
-  start(): void {
+  /** Subscribed to the gateways' updates and leases; ready (answering, emitting) after the sync grace. */
+  async start(): Promise<void> {
     const { bus } = this.options;
     const { logger } = this.options;
     this.subscriptions.push(bus.subscribe(subjects.presenceUpdates, safely(logger, 'presence update', (m) => this.onUpdate(m))));
@@ -96,7 +101,7 @@ export class PresenceReplica {
     this.requestSyncFromAll();
     const becomeReady = safely(logger, 'presence start', () => {
       this.ready = true;
-      this.subscriptions.push(bus.subscribe(subjects.presenceQuery, safely(logger, 'presence query', (m) => this.onQuery(m)), { queue: PRESENCE_QUERY_QUEUE }));
+      this.querySubscription = bus.subscribe(subjects.presenceQuery, safely(logger, 'presence query', (m) => this.onQuery(m)), { queue: PRESENCE_QUERY_QUEUE });
       this.scheduleConnectionTotals();
       this.options.logger.info({ replicaId: this.options.replicaId, gateways: this.membership.gatewayIds().length }, 'presence replica ready');
     });
@@ -114,8 +119,19 @@ export class PresenceReplica {
     this.expiryTimer.unref();
   }
 
-  stop(): void {
+  /**
+   * Hands channel queries to the other replicas (it leaves their queue group) and, if still
+   * gathering state, never becomes ready. It keeps hearing the gateways until stop: a gateway
+   * draining beside it releases its lease, and its users' member_removed must still follow.
+   */
+  async drain(): Promise<void> {
     this.options.clock.clearTimeout(this.readyTimer);
+    this.querySubscription?.unsubscribe();
+    this.querySubscription = undefined;
+  }
+
+  async stop(): Promise<void> {
+    await this.drain();
     this.options.clock.clearInterval(this.expiryTimer);
     clearTimeout(this.totalsTimer);
     this.stopStatusWatch?.();
