@@ -42,7 +42,7 @@ describe('cluster: cache channels and users across gateways', () => {
     await cluster?.stop();
     await nats?.stop();
     if (receiver) {
-      assert.equal(receiver.invalid, 0, 'every webhook passed the pusher SDK\'s signature check');
+      assert.equal(receiver.invalid, 0, "every webhook passed the pusher SDK's signature check");
       await receiver.close();
     }
   });
@@ -82,8 +82,7 @@ describe('cluster: cache channels and users across gateways', () => {
     return seen.slice(0, 2);
   }
 
-  const channelInfo = async (name: string) =>
-    (await (await cluster.sdk().get({ path: `/channels/${name}` })).json()) as { occupied: boolean };
+  const channelInfo = async (name: string) => (await (await cluster.sdk().get({ path: `/channels/${name}` })).json()) as { occupied: boolean };
 
   describe('cache channels', () => {
     it('replays an event published through the api to a new subscriber on either gateway, and after a gateway restart', async () => {
@@ -156,7 +155,10 @@ describe('cluster: cache channels and users across gateways', () => {
       const name = unique('cache-empty-');
       const subscriber = await newSubscriber(1, name);
       await waitFor(() => subscriber.seen.some((s) => s.event === 'pusher:cache_miss'), 'pusher:cache_miss');
-      assert.deepEqual(subscriber.seen.map((s) => s.event), ['pusher:subscription_succeeded', 'pusher:cache_miss']);
+      assert.deepEqual(
+        subscriber.seen.map((s) => s.event),
+        ['pusher:subscription_succeeded', 'pusher:cache_miss'],
+      );
       await receiver.waitForEvents((events) => events.some((e) => e.name === 'cache_miss' && e.channel === name), `the cache_miss webhook for ${name}`);
       const [event] = receiver.accepted().filter((e) => e.channel === name);
       assert.deepEqual(Object.keys(event).sort(), ['channel', 'id', 'name']);
@@ -177,19 +179,19 @@ describe('cluster: cache channels and users across gateways', () => {
       const marker = within(new Promise((resolve) => ben.user.bind('marker', resolve)), 'marker for ben');
       await cluster.sdk().sendToUser('ben', 'marker', {});
       await marker;
-      assert.deepEqual(benGot, [], 'ben never got ann\'s event');
+      assert.deepEqual(benGot, [], "ben never got ann's event");
     });
 
-    it('terminates every connection of the user on both gateways, no one else\'s', async () => {
+    it("terminates every connection of the user on both gateways, no one else's", async () => {
       const [tom1, tom2, tim] = [await user(0, 'tom'), await user(1, 'tom'), await user(1, 'tim')];
-      const closedStates = [tom1, tom2].map((c) =>
-        new Promise<string>((resolve) => c.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current))),
+      const closedStates = [tom1, tom2].map(
+        (c) => new Promise<string>((resolve) => c.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current))),
       );
       assert.equal((await cluster.sdk().terminateUserConnections('tom')).status, 200);
-      const states = await within(Promise.all(closedStates), 'both of tom\'s sockets to close');
+      const states = await within(Promise.all(closedStates), "both of tom's sockets to close");
       for (const state of states) assert.notEqual(state, 'connected');
       // Terminated for good (4009: pusher-js does not reconnect), the other user untouched.
-      await waitFor(() => tom1.connection.state === 'disconnected' && tom2.connection.state === 'disconnected', 'tom\'s clients to stay disconnected');
+      await waitFor(() => tom1.connection.state === 'disconnected' && tom2.connection.state === 'disconnected', "tom's clients to stay disconnected");
       assert.equal(tim.connection.state, 'connected');
       const timGot = within(new Promise((resolve) => tim.user.bind('still-here', resolve)), 'tim still gets his events');
       await cluster.sdk().sendToUser('tim', 'still-here', {});
@@ -210,7 +212,7 @@ describe('cluster: cache channels and users across gateways', () => {
       const tab = unique('oscar-tab-');
       await subscribed(oscar2, tab);
       oscar2.disconnect();
-      await waitFor(async () => !(await channelInfo(tab)).occupied, 'oscar\'s gateway-2 socket to be gone');
+      await waitFor(async () => !(await channelInfo(tab)).occupied, "oscar's gateway-2 socket to be gone");
       // olga signing in on gateway 2 afterwards is a marker: an `offline` for oscar would come before her `online`.
       const olga = await user(1, 'olga');
       await waitFor(() => online.includes('olga'), 'olga online');

@@ -66,8 +66,7 @@ describe('cluster: counted over the whole cluster', () => {
   }
 
   /** Waits until presence has told the gateways that the app has `count` connections cluster-wide. */
-  const gatewaysKnow = (app: TestApp, count: number) =>
-    waitFor(() => (broadcastTotals.get(app.id) ?? 0) === count, `presence to broadcast ${count} connections of ${app.id}`);
+  const gatewaysKnow = (app: TestApp, count: number) => waitFor(() => (broadcastTotals.get(app.id) ?? 0) === count, `presence to broadcast ${count} connections of ${app.id}`);
 
   /** A pusher-js client on `gateway` that the server should refuse: resolves with its pusher:error. */
   async function refused(gateway: number, app: TestApp): Promise<PusherErrorEvent> {

@@ -97,10 +97,14 @@ describe('cluster: two gateways on NATS', () => {
     await waitFor(async () => {
       const r = (await (await sdk.get({ path: '/channels/presence-lobby', params: { info: 'subscription_count' } })).json()) as { subscription_count: number };
       return r.subscription_count === 2;
-    }, 'bob\'s first socket to leave');
+    }, "bob's first socket to leave");
     assert.equal(removed.length, 0, 'bob still has a socket on gateway 1');
     bobAgain.disconnect();
     await waitFor(() => removed.includes('bob'), 'member_removed for bob after his last socket left');
-    assert.deepEqual(added.filter((id) => id === 'bob'), ['bob'], 'member_added for bob exactly once');
+    assert.deepEqual(
+      added.filter((id) => id === 'bob'),
+      ['bob'],
+      'member_added for bob exactly once',
+    );
   });
 });

@@ -98,7 +98,14 @@ describe('cluster: gateway failure and drain', () => {
     const nodeId = /"node":"([^"]+)"/.exec(draining.logs())?.[1];
     assert.ok(nodeId, 'the gateway logs its node id');
     for (const replica of cluster.presence) {
-      await waitFor(() => replica.logs().split('\n').some((l) => l.includes('released its lease') && l.includes(nodeId)), `${replica.name} to see the release`);
+      await waitFor(
+        () =>
+          replica
+            .logs()
+            .split('\n')
+            .some((l) => l.includes('released its lease') && l.includes(nodeId)),
+        `${replica.name} to see the release`,
+      );
     }
   });
 });

@@ -15,12 +15,23 @@ import { TestCluster } from './cluster-fixture';
 async function deliveredEventually(cluster: TestCluster, channel: ReturnType<PusherJs['subscribe']>, event: string): Promise<void> {
   const received = nextEvent(channel, event, 20_000);
   let done = false;
-  void received.then(() => (done = true), () => undefined);
-  await waitFor(async () => {
-    if (done) return true;
-    await cluster.sdk().trigger(channel.name, event, { at: Date.now() }).catch(() => undefined);
-    return done;
-  }, `delivery of ${event} to resume`, 20_000, 250);
+  void received.then(
+    () => (done = true),
+    () => undefined,
+  );
+  await waitFor(
+    async () => {
+      if (done) return true;
+      await cluster
+        .sdk()
+        .trigger(channel.name, event, { at: Date.now() })
+        .catch(() => undefined);
+      return done;
+    },
+    `delivery of ${event} to resume`,
+    20_000,
+    250,
+  );
   await received;
 }
 
@@ -51,10 +62,13 @@ describe('cluster: nats-server restart', () => {
       const response = await fetch(`http://127.0.0.1:${cluster.api.port}/readyz`);
       return response.status === 503;
     }, 'the api to notice NATS is gone');
-    const refused = await cluster.sdk().trigger('alerts', 'during', {}).then(
-      (r) => r.status,
-      (err: { status?: number }) => err.status,
-    );
+    const refused = await cluster
+      .sdk()
+      .trigger('alerts', 'during', {})
+      .then(
+        (r) => r.status,
+        (err: { status?: number }) => err.status,
+      );
     assert.equal(refused, 503, 'an event that cannot be published is not acknowledged');
 
     await nats.restart();

@@ -60,7 +60,7 @@ describe('cluster: webhooks', () => {
     await nats?.stop();
     for (const r of [receiver, retryReceiver, durableReceiver]) {
       if (!r) continue;
-      assert.equal(r.invalid, 0, 'every webhook passed the pusher SDK\'s signature check');
+      assert.equal(r.invalid, 0, "every webhook passed the pusher SDK's signature check");
       await r.close();
     }
   });
@@ -102,11 +102,15 @@ describe('cluster: webhooks', () => {
     assert.ok(delay >= 2900 && delay < 6000, `channel_vacated arrived ${delay} ms after the last leave (held 3 s)`);
 
     const events = receiver.accepted().filter((e) => e.channel === channel);
-    assert.deepEqual(events.map((e) => e.name), ['channel_occupied', 'channel_vacated'], 'one occupied, one vacated');
+    assert.deepEqual(
+      events.map((e) => e.name),
+      ['channel_occupied', 'channel_vacated'],
+      'one occupied, one vacated',
+    );
     for (const e of events) assert.deepEqual(Object.keys(e).sort(), ['channel', 'id', 'name']);
   });
 
-  it('sends member_added once per user across gateways, and member_removed about 3 s after the user\'s last socket anywhere leaves', async () => {
+  it("sends member_added once per user across gateways, and member_removed about 3 s after the user's last socket anywhere leaves", async () => {
     const channel = unique('presence-members-');
     const ann = await client(0, APP, 'ann');
     const [bob1, bob2] = [await client(0, APP, 'bob'), await client(1, APP, 'bob')];
@@ -115,16 +119,19 @@ describe('cluster: webhooks', () => {
 
     // Bob leaving gateway 2 is not bob leaving: he is still on gateway 1.
     bob2.disconnect();
-    await counted(channel, 2, 'bob\'s gateway-2 socket to have left');
+    await counted(channel, 2, "bob's gateway-2 socket to have left");
     bob1.disconnect();
     const leftAt = Date.now();
-    await counted(channel, 1, 'bob\'s gateway-1 socket to have left');
+    await counted(channel, 1, "bob's gateway-1 socket to have left");
     await receiver.waitForEvents((events) => named(events, 'member_removed', channel).length > 0, 'member_removed for bob');
     const delivery = receiver.deliveries.find((d) => d.events.some((e) => e.name === 'member_removed' && e.channel === channel))!;
     const delay = delivery.receivedAt - leftAt;
     assert.ok(delay >= 2900 && delay < 6000, `member_removed arrived ${delay} ms after bob's last socket left (held 3 s)`);
 
-    const members = (name: string) => named(receiver.accepted(), name, channel).map((e) => e.user_id).sort();
+    const members = (name: string) =>
+      named(receiver.accepted(), name, channel)
+        .map((e) => e.user_id)
+        .sort();
     assert.deepEqual(members('member_added'), ['ann', 'bob'], 'one member_added per user, not per socket');
     assert.deepEqual(members('member_removed'), ['bob']);
     for (const e of named(receiver.accepted(), 'member_added', channel)) assert.deepEqual(Object.keys(e).sort(), ['channel', 'id', 'name', 'user_id']);
@@ -164,8 +171,7 @@ describe('cluster: webhooks', () => {
     const restartedAt = Date.now();
 
     const all = [...early, ...late];
-    const deliveredAfterRestart = () =>
-      durableReceiver.deliveries.filter((d) => d.receivedAt >= restartedAt).flatMap((d) => d.events);
+    const deliveredAfterRestart = () => durableReceiver.deliveries.filter((d) => d.receivedAt >= restartedAt).flatMap((d) => d.events);
     await waitFor(
       () => all.every((channel) => named(deliveredAfterRestart(), 'channel_occupied', channel).length > 0),
       'every channel_occupied delivered by the restarted process',

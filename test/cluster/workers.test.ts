@@ -13,7 +13,10 @@ import { TestCluster } from './cluster-fixture';
 
 function childPids(pid: number): number[] {
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     return [];
   }
@@ -69,11 +72,15 @@ describe('cluster: gateway workers', () => {
       10_000,
     );
     await waitFor(() => victim.channel('presence-workers')?.subscribed, 'the reconnected client to re-subscribe');
-    await waitFor(async () => {
-      const response = await cluster.sdk().get({ path: '/channels/presence-workers', params: { info: 'user_count,subscription_count' } });
-      const info = (await response.json()) as { user_count: number; subscription_count: number };
-      return info.subscription_count === 2 && info.user_count === 2;
-    }, 'the dead worker\'s socket to leave presence', 10_000);
+    await waitFor(
+      async () => {
+        const response = await cluster.sdk().get({ path: '/channels/presence-workers', params: { info: 'user_count,subscription_count' } });
+        const info = (await response.json()) as { user_count: number; subscription_count: number };
+        return info.subscription_count === 2 && info.user_count === 2;
+      },
+      "the dead worker's socket to leave presence",
+      10_000,
+    );
 
     // The gateway still serves: a fresh client gets events.
     const fresh = await connectedClient({ port: gateway.port }, cluster.app);

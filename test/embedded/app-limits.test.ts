@@ -97,7 +97,7 @@ describe('apps and their own limits', () => {
   }
 
   describe('isolation between apps', () => {
-    it('delivers an event triggered in one app only to that app\'s subscribers of the same-named channel', async () => {
+    it("delivers an event triggered in one app only to that app's subscribers of the same-named channel", async () => {
       const names = ['news', 'private-news', 'presence-news'];
       const [a, b] = [await client(ALPHA, 'same-user'), await client(BETA, 'same-user')];
       const alphaChannels = await Promise.all(names.map((n) => subscribed(a, n)));
@@ -108,7 +108,11 @@ describe('apps and their own limits', () => {
       await sdk(ALPHA).trigger(names, 'headline', { from: 'alpha' });
       for (const channel of betaChannels) await marker(BETA, channel);
       for (const channel of alphaChannels) await marker(ALPHA, channel);
-      for (const seen of alphaSeen) assert.deepEqual(seen, [{ event: 'headline', data: { from: 'alpha' } }, { event: 'marker', data: {} }]);
+      for (const seen of alphaSeen)
+        assert.deepEqual(seen, [
+          { event: 'headline', data: { from: 'alpha' } },
+          { event: 'marker', data: {} },
+        ]);
       for (const seen of betaSeen) assert.deepEqual(seen, [{ event: 'marker', data: {} }], 'nothing from alpha reached beta');
     });
 
@@ -132,7 +136,7 @@ describe('apps and their own limits', () => {
       assert.deepEqual(await got, { from: 'bob' });
       await marker(ALPHA, alphaPresence);
       assert.deepEqual(alphaClientEvents, [{ event: 'marker', data: {} }]);
-      assert.deepEqual(alphaAdded, [], 'no member_added in alpha for beta\'s members');
+      assert.deepEqual(alphaAdded, [], "no member_added in alpha for beta's members");
 
       const users = async (app: TestApp) =>
         ((await (await sdk(app).get({ path: `/channels/${channel}/users` })).json()) as { users: Array<{ id: string }> }).users.map((u) => u.id).sort();
@@ -147,14 +151,14 @@ describe('apps and their own limits', () => {
       assert.deepEqual(await list(BETA), []);
     });
 
-    it('refuses a channel authorisation signed with another app\'s secret', async () => {
+    it("refuses a channel authorisation signed with another app's secret", async () => {
       const c = createClient(herald, BETA, { signer: sdk({ ...BETA, secret: ALPHA.secret }) });
       clients.push(c);
       const refused = await within(
         new Promise<{ status: number }>((resolve, reject) => {
           const channel = c.subscribe('private-crossed');
           channel.bind('pusher:subscription_error', resolve);
-          channel.bind('pusher:subscription_succeeded', () => reject(new Error('accepted an auth signed with alpha\'s secret')));
+          channel.bind('pusher:subscription_succeeded', () => reject(new Error("accepted an auth signed with alpha's secret")));
         }),
         'subscription_error',
       );
@@ -166,7 +170,7 @@ describe('apps and their own limits', () => {
   });
 
   describe('switches', () => {
-    it('refuses a disabled app\'s connections with 4003 (pusher-js gives up) and its API requests with 403; other apps work', async () => {
+    it("refuses a disabled app's connections with 4003 (pusher-js gives up) and its API requests with 403; other apps work", async () => {
       const c = createClient(herald, OFF);
       clients.push(c);
       const error = await nextConnectionError(c);
@@ -233,7 +237,7 @@ describe('apps and their own limits', () => {
       assert.equal(replacement.connection.state, 'connected');
     });
 
-    it('maxChannelsPerTrigger: 3 — the pusher SDK\'s trigger to 4 channels gets 400 and publishes nothing; other apps allow 4', async () => {
+    it("maxChannelsPerTrigger: 3 — the pusher SDK's trigger to 4 channels gets 400 and publishes nothing; other apps allow 4", async () => {
       const names = ['limit-1', 'limit-2', 'limit-3', 'limit-4'];
       const c = await client(SMALL);
       const channels = await Promise.all(names.map((n) => subscribed(c, n)));
@@ -244,7 +248,10 @@ describe('apps and their own limits', () => {
       assert.equal(refused.status, 400);
       assert.match((JSON.parse(refused.body) as { error: string }).error, /3/);
       for (const channel of channels) await marker(SMALL, channel);
-      assert.deepEqual(seen.map((s) => s.map((e) => e.event)), [['three', 'marker'], ['three', 'marker'], ['three', 'marker'], ['marker']]);
+      assert.deepEqual(
+        seen.map((s) => s.map((e) => e.event)),
+        [['three', 'marker'], ['three', 'marker'], ['three', 'marker'], ['marker']],
+      );
 
       assert.equal((await statusOf(sdk(ALPHA).trigger(names, 'four', {}))).status, 200);
     });
@@ -267,7 +274,11 @@ describe('apps and their own limits', () => {
       );
       assert.equal(batch.status, 413);
       await marker(SMALL, channel);
-      assert.deepEqual(seen.map((e) => e.event), ['fits', 'marker'], 'nothing over the limit was published');
+      assert.deepEqual(
+        seen.map((e) => e.event),
+        ['fits', 'marker'],
+        'nothing over the limit was published',
+      );
 
       const receiver = await client(SMALL);
       const receiverChannel = await subscribed(receiver, 'private-sized');
@@ -278,7 +289,10 @@ describe('apps and their own limits', () => {
       const fits = nextEvent(receiverChannel, 'client-fits');
       channel.trigger('client-fits', 'x'.repeat(98)); // 98 characters + 2 quotes as JSON: 100 bytes
       await fits;
-      assert.deepEqual(received.map((e) => e.event), ['client-fits']);
+      assert.deepEqual(
+        received.map((e) => e.event),
+        ['client-fits'],
+      );
 
       assert.equal((await statusOf(sdk(ALPHA).trigger('private-sized', 'bigger', 'x'.repeat(5000)))).status, 200);
     });
@@ -327,13 +341,16 @@ describe('apps and their own limits', () => {
         ...Array.from({ length: 5 }, () => signedRequest(herald, RATED_TOO, { path: `/apps/${RATED_TOO.id}/channels` })),
         ...Array.from({ length: 10 }, () => signedRequest(herald, ALPHA, { path: `/apps/${ALPHA.id}/channels` })),
       ]);
-      assert.deepEqual(others.map((r) => r.status), Array(15).fill(200));
+      assert.deepEqual(
+        others.map((r) => r.status),
+        Array(15).fill(200),
+      );
 
       // The limit is per second: the app is served again once the window has passed.
       await waitFor(async () => (await signedRequest(herald, RATED, { path })).status === 200, 'a request in a later second to be served', 5000, 200);
     });
 
-    it('maxApiRequestsPerSecond counts only the app\'s authenticated requests: a flood of unsigned or wrongly signed ones cannot lock it out', async () => {
+    it("maxApiRequestsPerSecond counts only the app's authenticated requests: a flood of unsigned or wrongly signed ones cannot lock it out", async () => {
       const path = `/apps/${RATED_TOO.id}/channels`;
       // Let any window of the previous test's requests to this app pass first.
       await waitFor(async () => (await signedRequest(herald, RATED_TOO, { path })).status === 200, 'the app to be served');

@@ -180,12 +180,21 @@ describe('bad input on the socket', () => {
     const done = nextEvent(channel, 'done');
     await sdk.trigger('calm', 'done', {});
     await done;
-    assert.deepEqual(seen, [0, 1, 2, 3, 4].map((n) => ({ n })), 'every event arrived, in order');
+    assert.deepEqual(
+      seen,
+      [0, 1, 2, 3, 4].map((n) => ({ n })),
+      'every event arrived, in order',
+    );
 
     // The flooder got one error per frame and is still connected and usable.
     await flooder.next(() => flooder.frames.slice(from).filter(isError).length >= FLOOD, `${FLOOD} errors`, 10000, from);
     assert.equal(flooder.frames.slice(from).filter(isError).length, FLOOD);
-    assert.ok(flooder.frames.slice(from).filter(isError).every((f) => (f.data as ErrorData).code === null));
+    assert.ok(
+      flooder.frames
+        .slice(from)
+        .filter(isError)
+        .every((f) => (f.data as ErrorData).code === null),
+    );
     await assertUsable(flooder);
   });
 });

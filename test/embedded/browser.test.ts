@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { type Browser, chromium, type Page } from 'playwright-core';
 import type PusherJs from 'pusher-js';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { startTestHerald, type TestHerald } from '../helpers/test-herald';
@@ -94,12 +94,14 @@ describe('pusher-js in headless Chromium', () => {
     const events = (await seen()).filter((s) => (s as { event: string }).event !== 'subscribed');
     assert.deepEqual(
       new Set(events.map((e) => JSON.stringify(e))),
-      new Set([
-        { event: 'headline', channel: 'news', data: { text: 'hello browser' } },
-        { event: 'headline', channel: 'private-room', data: { text: 'hello browser' } },
-        { event: 'headline', channel: 'presence-lobby', data: { text: 'hello browser' } },
-        { event: 'user:note', data: { n: 1 } },
-      ].map((e) => JSON.stringify(e))),
+      new Set(
+        [
+          { event: 'headline', channel: 'news', data: { text: 'hello browser' } },
+          { event: 'headline', channel: 'private-room', data: { text: 'hello browser' } },
+          { event: 'headline', channel: 'presence-lobby', data: { text: 'hello browser' } },
+          { event: 'user:note', data: { n: 1 } },
+        ].map((e) => JSON.stringify(e)),
+      ),
     );
   });
 

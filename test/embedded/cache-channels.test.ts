@@ -170,16 +170,22 @@ describe('cache channels', () => {
     ]);
   });
 
-  it('keeps each app\'s cache apart: the same channel name in another app is a miss', async () => {
+  it("keeps each app's cache apart: the same channel name in another app is a miss", async () => {
     const name = unique('cache-shared-name-');
     await sdk(APP).trigger(name, 'mine', { app: APP.id });
     const inOther = await newSubscriber(name, OTHER);
-    assert.deepEqual((await afterMarker(inOther, OTHER)).map((s) => s.event), ['pusher:subscription_succeeded', 'pusher:cache_miss']);
+    assert.deepEqual(
+      (await afterMarker(inOther, OTHER)).map((s) => s.event),
+      ['pusher:subscription_succeeded', 'pusher:cache_miss'],
+    );
     const inApp = await newSubscriber(name, APP);
-    assert.deepEqual((await afterMarker(inApp, APP)).map((s) => s.event), ['pusher:subscription_succeeded', 'mine']);
+    assert.deepEqual(
+      (await afterMarker(inApp, APP)).map((s) => s.event),
+      ['pusher:subscription_succeeded', 'mine'],
+    );
   });
 
-  it('forgets the cached event after the app\'s TTL (cacheTtlSeconds: 1): cache_miss again', async () => {
+  it("forgets the cached event after the app's TTL (cacheTtlSeconds: 1): cache_miss again", async () => {
     const name = unique('cache-ttl-');
     const triggeredAt = Date.now();
     await sdk(SHORT).trigger(name, 'fleeting', { v: 1 });
@@ -197,7 +203,10 @@ describe('cache channels', () => {
     const missedAt = await waitFor(async () => ((await replayedTo()) === 'pusher:cache_miss' ? Date.now() : undefined), 'the cached event to expire', 5000, 100);
     assert.ok(missedAt - triggeredAt >= 990, `expired after ${missedAt - triggeredAt} ms, not before the 1 s TTL`);
     const late = await newSubscriber(name, SHORT);
-    assert.deepEqual((await afterMarker(late, SHORT)).map((s) => s.event), ['pusher:subscription_succeeded', 'pusher:cache_miss']);
+    assert.deepEqual(
+      (await afterMarker(late, SHORT)).map((s) => s.event),
+      ['pusher:subscription_succeeded', 'pusher:cache_miss'],
+    );
 
     // A new event is cached again.
     await sdk(SHORT).trigger(name, 'again', { v: 2 });
@@ -213,7 +222,11 @@ describe('cache channels', () => {
     for (const name of names) await sdk().trigger(name, 'before', { name });
     for (const name of names) {
       const subscriber = await newSubscriber(name);
-      assert.deepEqual((await afterMarker(subscriber)).map((s) => s.event), ['pusher:subscription_succeeded'], name);
+      assert.deepEqual(
+        (await afterMarker(subscriber)).map((s) => s.event),
+        ['pusher:subscription_succeeded'],
+        name,
+      );
     }
     // On the wire too.
     const r = await raw();
@@ -221,6 +234,9 @@ describe('cache channels', () => {
     const from = r.frames.length;
     await sdk().trigger('plain-channel', 'marker', {});
     await r.next((f) => f.event === 'marker', 'the marker', 5000, from);
-    assert.deepEqual(r.frames.filter((f) => f.event === 'pusher:cache_miss'), []);
+    assert.deepEqual(
+      r.frames.filter((f) => f.event === 'pusher:cache_miss'),
+      [],
+    );
   });
 });

@@ -82,8 +82,15 @@ describe('client event limits', () => {
 
   it('relays the first 10 in a second, answers the rest with 4301, and lets the sender go on in the next second', async () => {
     const { sender, senderChannel, receiverChannel, errors, ticks } = await burst(APP, DEFAULT_RATE, 15);
-    assert.deepEqual(ticks.map((t) => t.data), Array.from({ length: 10 }, (_, i) => ({ i })), 'the first ten, in order');
-    assert.deepEqual(errors.map((e) => e.data.code), [4301, 4301, 4301, 4301, 4301]);
+    assert.deepEqual(
+      ticks.map((t) => t.data),
+      Array.from({ length: 10 }, (_, i) => ({ i })),
+      'the first ten, in order',
+    );
+    assert.deepEqual(
+      errors.map((e) => e.data.code),
+      [4301, 4301, 4301, 4301, 4301],
+    );
     assert.equal(sender.connection.state, 'connected', '4301 does not close the connection');
 
     // Still limited within the same second...
@@ -97,18 +104,27 @@ describe('client event limits', () => {
     const marker = nextEvent(receiverChannel, 'marker-2');
     await serverSdk(herald, APP).trigger(receiverChannel.name, 'marker-2', {});
     await within(marker, 'the second marker');
-    assert.deepEqual(again.filter((e) => e.event === 'client-again').map((e) => e.data), Array.from({ length: 10 }, (_, i) => ({ i })));
+    assert.deepEqual(
+      again.filter((e) => e.event === 'client-again').map((e) => e.data),
+      Array.from({ length: 10 }, (_, i) => ({ i })),
+    );
     assert.equal(errors[6].data.code, 4301);
   });
 
-  it('applies the app\'s own limit (limits.clientEventsPerSecond: 3)', async () => {
+  it("applies the app's own limit (limits.clientEventsPerSecond: 3)", async () => {
     const { ticks, errors, sender } = await burst(SLOW, 3, 5);
-    assert.deepEqual(ticks.map((t) => t.data), [{ i: 0 }, { i: 1 }, { i: 2 }]);
-    assert.deepEqual(errors.map((e) => e.data.code), [4301, 4301]);
+    assert.deepEqual(
+      ticks.map((t) => t.data),
+      [{ i: 0 }, { i: 1 }, { i: 2 }],
+    );
+    assert.deepEqual(
+      errors.map((e) => e.data.code),
+      [4301, 4301],
+    );
     assert.equal(sender.connection.state, 'connected');
   });
 
-  it('counts per connection: one client\'s burst does not limit another client of the same app', async () => {
+  it("counts per connection: one client's burst does not limit another client of the same app", async () => {
     const first = await burst(SLOW, 3, 4);
     assert.equal(first.errors.length, 1);
     // In the same (frozen) second, the receiver of that burst still has its own budget.
@@ -156,7 +172,10 @@ describe('client event payload and name limits', () => {
     const marker = nextEvent(channel, 'marker');
     await serverSdk(herald, APP).trigger(name, 'marker', {});
     await marker;
-    assert.deepEqual(seen.map((e) => e.event), ['marker']);
+    assert.deepEqual(
+      seen.map((e) => e.event),
+      ['marker'],
+    );
   }
 
   it('relays 10 KB of data and refuses 10 KB + 1 byte', async () => {

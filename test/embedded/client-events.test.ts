@@ -78,7 +78,7 @@ describe('client events', () => {
     await assertNotDelivered(aliceChannel, echoed, 'private-chat');
   });
 
-  it('delivers client events on a presence channel with the sender\'s user_id', async () => {
+  it("delivers client events on a presence channel with the sender's user_id", async () => {
     const [alice, bob] = [await client('alice'), await client('bob')];
     const aliceChannel = await subscribed(alice, 'presence-chat');
     const bobChannel = await subscribed(bob, 'presence-chat');
@@ -170,16 +170,16 @@ describe('client events', () => {
     const from = receiver.frames.length;
     await serverSdk(herald, NO_CLIENT_EVENTS).trigger('private-off', 'marker', {});
     await receiver.next((f) => f.event === 'marker', 'marker', 5000, from);
-    assert.deepEqual(receiver.frames.filter((f) => f.event === 'client-x'), []);
+    assert.deepEqual(
+      receiver.frames.filter((f) => f.event === 'client-x'),
+      [],
+    );
   });
 
   it('pusher-js hears the rejection as a connection error and stays connected', async () => {
     const c = await client();
     const channel = await subscribed(c, 'plain-public');
-    const error = within(
-      new Promise<{ type: string; data: ErrorData }>((resolve) => c.connection.bind('error', resolve)),
-      'pusher:error at pusher-js',
-    );
+    const error = within(new Promise<{ type: string; data: ErrorData }>((resolve) => c.connection.bind('error', resolve)), 'pusher:error at pusher-js');
     channel.trigger('client-nope', {});
     assert.equal((await error).data.code, null);
     assert.equal(c.connection.state, 'connected');
@@ -204,7 +204,10 @@ describe('client events', () => {
     await serverSdk(herald, APP).trigger('private-flood', 'marker', {});
     await receiver.next((f) => f.event === 'marker', 'marker', 5000, receiverFrom);
     const delivered = receiver.frames.slice(receiverFrom).filter((f) => f.event === 'client-n');
-    assert.deepEqual(delivered.map((f) => JSON.parse(f.data as string).i), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    assert.deepEqual(
+      delivered.map((f) => JSON.parse(f.data as string).i),
+      [0, 1, 2, 3, 4, 5, 6, 7, 8, 9],
+    );
 
     // Still open and still working.
     assert.equal(sender.socket.readyState, sender.socket.OPEN);

@@ -27,7 +27,10 @@ async function assertRefused(raw: RawClient, code: number): Promise<void> {
   const closed = await within(raw.closed, `close ${code}`);
   assert.equal(closed.code, code);
   assert.equal(raw.socketId, '', 'no connection_established was sent');
-  assert.deepEqual(raw.frames.map((f) => f.event), ['pusher:error']);
+  assert.deepEqual(
+    raw.frames.map((f) => f.event),
+    ['pusher:error'],
+  );
 }
 
 describe('connection', () => {
@@ -76,10 +79,7 @@ describe('connection', () => {
       new Promise<{ type: string; error?: { type: string; data: ErrorData } }>((resolve) => client.connection.bind('error', resolve)),
       'pusher-js to report the refusal',
     );
-    const disconnected = within(
-      new Promise<void>((resolve) => client.connection.bind('disconnected', () => resolve())),
-      'pusher-js to give up',
-    );
+    const disconnected = within(new Promise<void>((resolve) => client.connection.bind('disconnected', () => resolve())), 'pusher-js to give up');
     const error = await refused;
     assert.equal(error.error?.data.code, 4001);
     await disconnected;

@@ -65,12 +65,7 @@ describe('POST /apps/:id/events: one path for every app', () => {
       413,
       { error: 'Event data is 20480 bytes; the limit is 10240 bytes' },
     ],
-    [
-      'a body over the HTTP body limit',
-      (app) => events(app, { body: { name: 'e', channel: 'c', data: 'x'.repeat(2 * 1024 * 1024) } }),
-      413,
-      { error: 'Request body too large' },
-    ],
+    ['a body over the HTTP body limit', (app) => events(app, { body: { name: 'e', channel: 'c', data: 'x'.repeat(2 * 1024 * 1024) } }), 413, { error: 'Request body too large' }],
     ['an empty body', (app) => events(app, { body: '' }), 400, { error: 'Expected a JSON object' }],
   ];
   for (const [what, request, status, body] of cases) {
@@ -88,8 +83,12 @@ describe('POST /apps/:id/events: one path for every app', () => {
     });
   }
 
-  it('answers an unknown app id with the API\'s 404, whatever the id looks like, and a percent-encoded one as fastify decodes it', async () => {
-    for (const [path, id] of [['/apps/no-such-app/events', 'no-such-app'], ['/apps/a.b/events', 'a.b'], ['/apps//events', '']]) {
+  it("answers an unknown app id with the API's 404, whatever the id looks like, and a percent-encoded one as fastify decodes it", async () => {
+    for (const [path, id] of [
+      ['/apps/no-such-app/events', 'no-such-app'],
+      ['/apps/a.b/events', 'a.b'],
+      ['/apps//events', ''],
+    ]) {
       const response = await signedRequest({ port: herald.port }, PLAIN, { method: 'POST', path, body: event });
       assert.equal(response.status, 404, path);
       assert.deepEqual(response.json, { error: `Unknown app "${id}"` });
@@ -106,10 +105,13 @@ describe('POST /apps/:id/events: one path for every app', () => {
     assert.equal((await events(LIMITED, { body: event })).status, 200, 'the next window admits again');
   });
 
-  it('counts a limited app\'s events and its other API calls against one budget, and answers 429 alike on both', async () => {
+  it("counts a limited app's events and its other API calls against one budget, and answers 429 alike on both", async () => {
     const channels = () => signedRequest({ port: herald.port }, SHARED, { path: `/apps/${SHARED.id}/channels` });
     const answers = [await events(SHARED, { body: event }), await channels(), await events(SHARED, { body: event })];
-    assert.deepEqual(answers.map((r) => r.status), [200, 200, 200]);
+    assert.deepEqual(
+      answers.map((r) => r.status),
+      [200, 200, 200],
+    );
     const refusedEvent = await events(SHARED, { body: event });
     const refusedQuery = await channels();
     for (const refused of [refusedEvent, refusedQuery]) {
@@ -129,10 +131,16 @@ describe('POST /apps/:id/events: one path for every app', () => {
     assert.deepEqual([unlimited.status, rateHeaders(unlimited)], [200, {}], 'an app without a limit gets none');
   });
 
-  it('counts only correctly signed requests: wrongly signed events cannot use up an app\'s budget', async () => {
+  it("counts only correctly signed requests: wrongly signed events cannot use up an app's budget", async () => {
     const wrong = await Promise.all(Array.from({ length: 10 }, () => events(SIGNED_ONLY, { body: event, secret: 'guessed' })));
-    assert.deepEqual(wrong.map((r) => r.status), Array(10).fill(401));
+    assert.deepEqual(
+      wrong.map((r) => r.status),
+      Array(10).fill(401),
+    );
     const own = [await events(SIGNED_ONLY, { body: event }), await events(SIGNED_ONLY, { body: event })];
-    assert.deepEqual(own.map((r) => r.status), [200, 200]);
+    assert.deepEqual(
+      own.map((r) => r.status),
+      [200, 200],
+    );
   });
 });

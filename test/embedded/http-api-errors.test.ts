@@ -99,7 +99,10 @@ describe('HTTP API errors', () => {
 
     // The server reads its clock after the test does: a second can tick in between, which
     // makes an old timestamp older but a future one 1 s nearer, so the future one is 602 s out.
-    for (const [what, offset] of [['601 s old', -601], ['602 s in the future', 602]] as const) {
+    for (const [what, offset] of [
+      ['601 s old', -601],
+      ['602 s in the future', 602],
+    ] as const) {
       it(`refuses a timestamp ${what}`, async () => {
         assertRefused(await trigger({ name: 'refused', channel: 'watched', data: '{}' }, { timestamp: now() + offset }), 401, /timestamp/i);
         await assertNothingPublished();
@@ -141,7 +144,7 @@ describe('HTTP API errors', () => {
       });
     }
 
-    it('refuses another app\'s key', async () => {
+    it("refuses another app's key", async () => {
       const response = await signedRequest(herald, { ...APP, key: DISABLED.key }, { path: EVENTS, body: { name: 'refused', channel: 'watched', data: '{}' } });
       assertRefused(response, 401);
       await assertNothingPublished();
@@ -174,7 +177,7 @@ describe('HTTP API errors', () => {
       await assertNothingPublished();
     });
 
-    it('refuses a request body over the server\'s body limit with 413 and a JSON error', async () => {
+    it("refuses a request body over the server's body limit with 413 and a JSON error", async () => {
       assertRefused(await trigger({ name: 'refused', channel: 'watched', data: 'x'.repeat(2 * 1024 * 1024) }), 413);
       await assertNothingPublished();
     });

@@ -64,15 +64,18 @@ describe('HTTP API through the pusher SDK', () => {
 
   /** The channel's attributes as GET /channels/:name reports them, once they equal `expected`. */
   function settled(channel: string, info: string, expected: Json): Promise<Json> {
-    return waitFor(async () => {
-      const body = await json(sdk.get({ path: `/channels/${channel}`, params: { info } }));
-      try {
-        assert.deepEqual(body, expected);
-        return body;
-      } catch (err) {
-        throw Object.assign(new Error(`${channel}: ${JSON.stringify(body)}`), { cause: err });
-      }
-    }, `${channel} to report ${JSON.stringify(expected)}`);
+    return waitFor(
+      async () => {
+        const body = await json(sdk.get({ path: `/channels/${channel}`, params: { info } }));
+        try {
+          assert.deepEqual(body, expected);
+          return body;
+        } catch (err) {
+          throw Object.assign(new Error(`${channel}: ${JSON.stringify(body)}`), { cause: err });
+        }
+      },
+      `${channel} to report ${JSON.stringify(expected)}`,
+    );
   }
 
   describe('POST /events', () => {
@@ -108,13 +111,16 @@ describe('HTTP API through the pusher SDK', () => {
       await sdk.trigger(['multi-other', 'multi-a'], 'marker', {});
       await marker;
       await waitFor(() => seen[0].length === 2, 'the marker on multi-a');
-      assert.deepEqual(seen[0], [{ event: 'fanned', data: { x: 1 } }, { event: 'marker', data: {} }]);
+      assert.deepEqual(seen[0], [
+        { event: 'fanned', data: { x: 1 } },
+        { event: 'marker', data: {} },
+      ]);
       assert.deepEqual(seen[1], [{ event: 'fanned', data: { x: 1 } }]);
       assert.deepEqual(seen[2], [{ event: 'fanned', data: { x: 1 } }]);
       assert.deepEqual(seen[3], [{ event: 'marker', data: {} }], 'a channel not listed got nothing');
     });
 
-    it('accepts 100 channels in one trigger (the SDK\'s limit)', async () => {
+    it("accepts 100 channels in one trigger (the SDK's limit)", async () => {
       const c = await client();
       const last = await subscribed(c, 'hundred-99');
       const got = nextEvent(last, 'wide');
@@ -134,7 +140,10 @@ describe('HTTP API through the pusher SDK', () => {
       const marker = nextEvent(senderChannel, 'marker');
       await sdk.trigger('excluded', 'marker', {});
       await marker;
-      assert.deepEqual(senderSaw.map((e) => e.event), ['marker']);
+      assert.deepEqual(
+        senderSaw.map((e) => e.event),
+        ['marker'],
+      );
     });
 
     it('excludes socket_id on every channel of a multi-channel trigger', async () => {
@@ -148,10 +157,13 @@ describe('HTTP API through the pusher SDK', () => {
       const markers = senderChannels.map((c) => nextEvent(c, 'marker'));
       await sdk.trigger(['ex-1', 'ex-2'], 'marker', {});
       await Promise.all(markers);
-      assert.deepEqual(senderSaw.map((s) => s.map((e) => e.event)), [['marker'], ['marker']]);
+      assert.deepEqual(
+        senderSaw.map((s) => s.map((e) => e.event)),
+        [['marker'], ['marker']],
+      );
     });
 
-    it('answers info=subscription_count with the channel\'s subscription count', async () => {
+    it("answers info=subscription_count with the channel's subscription count", async () => {
       const [one, two] = [await client(), await client()];
       await subscribed(one, 'counted');
       await subscribed(two, 'counted');
@@ -203,7 +215,14 @@ describe('HTTP API through the pusher SDK', () => {
       assert.deepEqual(body, {});
       assert.equal(await gotB, 'two');
       await waitFor(() => seenA.length === 2, 'both events on batch-a');
-      assert.deepEqual(seenA, [{ event: 'first', data: { n: 1 } }, { event: 'third', data: { n: 3 } }], 'in batch order');
+      assert.deepEqual(
+        seenA,
+        [
+          { event: 'first', data: { n: 1 } },
+          { event: 'third', data: { n: 3 } },
+        ],
+        'in batch order',
+      );
     });
 
     it('accepts a batch of 10 to one channel and delivers them in order', async () => {
@@ -211,10 +230,13 @@ describe('HTTP API through the pusher SDK', () => {
       const seen = everyEvent(channel);
       await json(sdk.triggerBatch(Array.from({ length: 10 }, (_, i) => ({ channel: 'batch-ten', name: 'n', data: { i } }))));
       await waitFor(() => seen.length === 10, 'ten events');
-      assert.deepEqual(seen.map((e) => e.data), Array.from({ length: 10 }, (_, i) => ({ i })));
+      assert.deepEqual(
+        seen.map((e) => e.data),
+        Array.from({ length: 10 }, (_, i) => ({ i })),
+      );
     });
 
-    it('excludes each item\'s socket_id', async () => {
+    it("excludes each item's socket_id", async () => {
       const [sender, other] = [await client(), await client()];
       const senderChannel = await subscribed(sender, 'batch-ex');
       const otherChannel = await subscribed(other, 'batch-ex');
@@ -226,8 +248,14 @@ describe('HTTP API through the pusher SDK', () => {
         { channel: 'batch-ex', name: 'to-both', data: {} },
       ]);
       await waitFor(() => senderSaw.length === 2 && otherSaw.length === 2, 'two events each');
-      assert.deepEqual(senderSaw.map((e) => e.event), ['not-to-other', 'to-both']);
-      assert.deepEqual(otherSaw.map((e) => e.event), ['not-to-sender', 'to-both']);
+      assert.deepEqual(
+        senderSaw.map((e) => e.event),
+        ['not-to-other', 'to-both'],
+      );
+      assert.deepEqual(
+        otherSaw.map((e) => e.event),
+        ['not-to-sender', 'to-both'],
+      );
     });
 
     it('answers info per item, in batch order', async () => {
@@ -333,7 +361,11 @@ describe('HTTP API through the pusher SDK', () => {
       for (const c of [i1, i2, j]) await subscribed(c, 'presence-users');
       const body = (await json(sdk.get({ path: '/channels/presence-users/users' }))) as { users: Array<{ id: string }> };
       assert.deepEqual(body.users.map((u) => u.id).sort(), ['ivy', 'jon']);
-      assert.deepEqual(body.users.map((u) => Object.keys(u)), [['id'], ['id']], 'each user is {id} only');
+      assert.deepEqual(
+        body.users.map((u) => Object.keys(u)),
+        [['id'], ['id']],
+        'each user is {id} only',
+      );
       // When jon leaves, only ivy is left.
       j.unsubscribe('presence-users');
       await waitFor(async () => {

@@ -105,7 +105,13 @@ describe('apps in PostgreSQL (embedded)', () => {
   });
 
   it('serves an app from the table to pusher-js (connect, private channel) and the pusher SDK (trigger)', async () => {
-    assert.deepEqual(herald.node.appRegistry.all().map((a) => a.id).sort(), ['off', 'shop']);
+    assert.deepEqual(
+      herald.node.appRegistry
+        .all()
+        .map((a) => a.id)
+        .sort(),
+      ['off', 'shop'],
+    );
     await assertRoundTrip(herald.port, SHOP);
   });
 

@@ -125,7 +125,10 @@ describe('presence channels', () => {
     const marker = await member('mark');
     await subscribedPresence(marker, channel);
     await waitFor(() => added.length >= 2, 'member_added for mark');
-    assert.deepEqual(added.map((m) => m.id), ['sam', 'mark']);
+    assert.deepEqual(
+      added.map((m) => m.id),
+      ['sam', 'mark'],
+    );
     assert.equal(watched.members.count, 3);
 
     assert.deepEqual(await userIds(channel), ['mark', 'sam', 'watcher']);
@@ -138,12 +141,19 @@ describe('presence channels', () => {
     assert.equal((await counts(channel)).user_count, 3);
     marker.disconnect();
     await waitFor(() => removed.length >= 1, 'member_removed for mark');
-    assert.deepEqual(removed.map((m) => m.id), ['mark'], 'no member_removed for sam while a socket of sam remains');
+    assert.deepEqual(
+      removed.map((m) => m.id),
+      ['mark'],
+      'no member_removed for sam while a socket of sam remains',
+    );
 
     // Sam's last socket leaves.
     second.disconnect();
     await waitFor(() => removed.length >= 2, 'member_removed for sam');
-    assert.deepEqual(removed.map((m) => m.id), ['mark', 'sam']);
+    assert.deepEqual(
+      removed.map((m) => m.id),
+      ['mark', 'sam'],
+    );
     assert.deepEqual(await userIds(channel), ['watcher']);
     assert.deepEqual(await counts(channel), { occupied: true, user_count: 1, subscription_count: 1 });
   });

@@ -139,7 +139,7 @@ describe('subscription_count events', () => {
     const countedSeen = [c1, c2].map((x) => collect<CountEvent>(x.subscribe(name), 'pusher:subscription_count'));
     await subscribed(c1, name);
     await subscribed(c2, name);
-    await waitAdvancing(clock, COUNT_INTERVAL_MS, () => countedSeen.every((s) => s.at(-1)?.subscription_count === 2), 'the counting app\'s channel counts 2, not 4');
+    await waitAdvancing(clock, COUNT_INTERVAL_MS, () => countedSeen.every((s) => s.at(-1)?.subscription_count === 2), "the counting app's channel counts 2, not 4");
     const marker = nextEvent(p1.channel(name), 'marker');
     await serverSdk(herald, PLAIN).trigger(name, 'marker', {});
     await marker;

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import PusherJs from 'pusher-js';
+import type PusherJs from 'pusher-js';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type Frame, type RawClient, rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';

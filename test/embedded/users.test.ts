@@ -42,7 +42,7 @@ describe('user authentication and server-to-user events', () => {
     const marker = new Promise((resolve) => b.user.bind('marker', resolve));
     await serverSdk(herald, APP).sendToUser('ben', 'marker', {});
     await within(marker, 'marker for ben');
-    assert.equal(benGot.length, 0, 'ben never got ann\'s event');
+    assert.equal(benGot.length, 0, "ben never got ann's event");
   });
 
   it('rejects a bad signin signature with 4009 and closes the connection', async () => {
@@ -64,22 +64,24 @@ describe('user authentication and server-to-user events', () => {
   it('terminates every connection of a user', async () => {
     const [c1, c2, other] = [await signedIn(herald, APP, { id: 'tom' }), await signedIn(herald, APP, { id: 'tom' }), await signedIn(herald, APP, { id: 'tim' })];
     clients.push(c1, c2, other);
-    const closedStates = [c1, c2].map((c) => new Promise<string>((resolve) => c.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current))));
+    const closedStates = [c1, c2].map(
+      (c) => new Promise<string>((resolve) => c.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current))),
+    );
     const response = await serverSdk(herald, APP).terminateUserConnections('tom');
     assert.equal(response.status, 200);
-    const states = await within(Promise.all(closedStates), 'both of tom\'s sockets to close');
+    const states = await within(Promise.all(closedStates), "both of tom's sockets to close");
     for (const state of states) assert.notEqual(state, 'connected');
     assert.equal(other.connection.state, 'connected');
   });
 
-  it('terminates a user\'s connections at /users/:id/terminate_connections, the path the official Python SDK sends', async () => {
+  it("terminates a user's connections at /users/:id/terminate_connections, the path the official Python SDK sends", async () => {
     const [c1, other] = [await signedIn(herald, APP, { id: 'pym' }), await signedIn(herald, APP, { id: 'pyn' })];
     clients.push(c1, other);
     const closed = new Promise<string>((resolve) => c1.connection.bind('state_change', (s: { current: string }) => s.current !== 'connected' && resolve(s.current)));
     const path = '/users/pym/terminate_connections';
     const response = await signedRequest(herald, APP, { path, body: {} });
     assert.deepEqual([response.status, response.json], [200, {}]);
-    await within(closed, 'pym\'s socket to close');
+    await within(closed, "pym's socket to close");
     assert.equal(other.connection.state, 'connected');
 
     // The app is the one whose key signed the request; its signature is checked over that path.

@@ -144,7 +144,7 @@ describe('webhooks', () => {
     for (const c of clients) c.disconnect();
     await herald.stop();
     for (const r of [receiver, filteredAll, filteredOnly, batchReceiver, arrivals]) {
-      assert.equal(r.invalid, 0, 'every webhook passed the pusher SDK\'s signature check');
+      assert.equal(r.invalid, 0, "every webhook passed the pusher SDK's signature check");
       await r.close();
     }
     await spy.close();
@@ -163,7 +163,7 @@ describe('webhooks', () => {
     await receiver.waitForEvents((events) => named(events, 'channel_occupied', marker).length === 1, `the marker's channel_occupied (${marker})`);
   }
 
-  it('sends channel_occupied on the first subscription, in Pusher\'s body format with X-Pusher-Key and a valid X-Pusher-Signature', async () => {
+  it("sends channel_occupied on the first subscription, in Pusher's body format with X-Pusher-Key and a valid X-Pusher-Signature", async () => {
     const channel = unique('occupied-');
     const before = clock.now();
     const [a, b] = [await client(), await client()];
@@ -211,7 +211,7 @@ describe('webhooks', () => {
     assert.equal(named(receiver.accepted(), 'channel_vacated', channel).length, 1, 'one vacated for the channel');
   });
 
-  it('sends member_added with the user_id at once, and member_removed about 3 s after the user\'s last socket leaves', async () => {
+  it("sends member_added with the user_id at once, and member_removed about 3 s after the user's last socket leaves", async () => {
     const channel = unique('presence-members-');
     const ann = await client(APP, { id: 'ann', info: { name: 'Ann' } });
     const bob1 = await client(APP, { id: 'bob' });
@@ -238,7 +238,7 @@ describe('webhooks', () => {
       const response = await serverSdk(herald, APP).get({ path: `/channels/${channel}/users` });
       const { users } = (await response.json()) as { users: Array<{ id: string }> };
       return users.length === 1 && users[0].id === 'ann';
-    }, 'bob\'s last socket to have left');
+    }, "bob's last socket to have left");
     clock.advance(HOLD_MS - 100);
     await markerOccupied(ann, 'members-marker-');
     assert.equal(named(receiver.accepted(), 'member_removed', channel).length, 0, 'still held 100 ms before the 3 s are over');
@@ -250,7 +250,7 @@ describe('webhooks', () => {
       named(receiver.accepted(), 'member_removed', channel).map((e) => ({ name: e.name, channel: e.channel, user_id: e.user_id })),
       [{ name: 'member_removed', channel, user_id: 'bob' }],
     );
-    assert.equal(named(receiver.accepted(), 'member_added', channel).length, 2, 'no member_added for bob\'s second socket');
+    assert.equal(named(receiver.accepted(), 'member_added', channel).length, 2, "no member_added for bob's second socket");
   });
 
   it('cancels the held channel_vacated and member_removed when the page reloads within 3 s: no vacated/occupied pair, no removed/added pair', async () => {
@@ -280,7 +280,7 @@ describe('webhooks', () => {
     await subscribed(markerClient, marker);
     await vacate(herald, APP, markerClient, marker, 'unsubscribe');
     clock.advance(HOLD_MS);
-    await receiver.waitForEvents((events) => named(events, 'channel_vacated', marker).length === 1, 'the marker\'s channel_vacated');
+    await receiver.waitForEvents((events) => named(events, 'channel_vacated', marker).length === 1, "the marker's channel_vacated");
 
     const events = receiver.accepted();
     assert.equal(named(events, 'channel_vacated', channel).length, 0, 'no channel_vacated for the reloaded channel');
@@ -295,17 +295,14 @@ describe('webhooks', () => {
     const channel = unique('presence-arrivals-');
     const first = await client(ARRIVALS_APP, { id: 'frank' });
     await subscribed(first, channel);
-    await arrivals.waitForEvents(
-      (events) => named(events, 'channel_occupied', channel).length === 1 && named(events, 'member_added', channel).length === 1,
-      'the first arrival',
-    );
+    await arrivals.waitForEvents((events) => named(events, 'channel_occupied', channel).length === 1 && named(events, 'member_added', channel).length === 1, 'the first arrival');
     await vacate(herald, ARRIVALS_APP, first, channel, 'disconnect');
     const second = await client(ARRIVALS_APP, { id: 'frank' });
     await subscribed(second, channel);
     // Arrivals are sent at once, not held: a new channel's occupied after the reload comes after any repeat would have.
     const marker = unique('arrivals-marker-');
     await subscribed(second, marker);
-    await arrivals.waitForEvents((events) => named(events, 'channel_occupied', marker).length === 1, 'the marker\'s channel_occupied');
+    await arrivals.waitForEvents((events) => named(events, 'channel_occupied', marker).length === 1, "the marker's channel_occupied");
     assert.equal(named(arrivals.accepted(), 'channel_occupied', channel).length, 1, 'no second channel_occupied after a reload');
     assert.equal(named(arrivals.accepted(), 'member_added', channel).length, 1, 'no second member_added after a reload');
 
@@ -315,10 +312,7 @@ describe('webhooks', () => {
     clock.advance(HOLD_MS + 500);
     const third = await client(ARRIVALS_APP, { id: 'frank' });
     await subscribed(third, channel);
-    await arrivals.waitForEvents(
-      (events) => named(events, 'channel_occupied', channel).length === 2 && named(events, 'member_added', channel).length === 2,
-      'the second arrival',
-    );
+    await arrivals.waitForEvents((events) => named(events, 'channel_occupied', channel).length === 2 && named(events, 'member_added', channel).length === 2, 'the second arrival');
     assert.equal(arrivals.accepted().filter((e) => e.name !== 'channel_occupied' && e.name !== 'member_added').length, 0);
   });
 
@@ -375,7 +369,7 @@ describe('webhooks', () => {
     assert.equal(named(receiver.accepted(), 'cache_miss', channel).length, 1, 'no cache_miss when the event was cached');
   });
 
-  it('sends subscription_count with the channel\'s count when the app enables subscription counting', async () => {
+  it("sends subscription_count with the channel's count when the app enables subscription counting", async () => {
     const channel = unique('counted-');
     const [a, b, c] = [await client(), await client(), await client()];
     for (const x of [a, b, c]) await subscribed(x, channel);
@@ -396,7 +390,7 @@ describe('webhooks', () => {
     await subscribed(p, presence);
     const marker = unique('counted-marker-');
     await subscribed(p, marker);
-    await receiver.waitForEvents((events) => named(events, 'subscription_count', marker).length > 0, 'the marker\'s subscription_count');
+    await receiver.waitForEvents((events) => named(events, 'subscription_count', marker).length > 0, "the marker's subscription_count");
     assert.equal(receiver.accepted().filter((e) => e.name === 'subscription_count' && e.channel === presence).length, 0);
   });
 
@@ -412,7 +406,11 @@ describe('webhooks', () => {
     );
     await filteredOnly.waitForEvents((events) => named(events, 'channel_vacated', channel).length === 1, 'vacated at the filtered URL');
 
-    const names = (events: WebhookEvent[]) => events.filter((e) => e.channel === channel).map((e) => e.name).sort();
+    const names = (events: WebhookEvent[]) =>
+      events
+        .filter((e) => e.channel === channel)
+        .map((e) => e.name)
+        .sort();
     assert.deepEqual(names(filteredAll.accepted()), ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed']);
     assert.deepEqual(names(filteredOnly.accepted()), ['channel_vacated', 'member_added']);
     for (const delivery of filteredOnly.deliveries) {
@@ -541,7 +539,11 @@ describe('webhook delivery failures', () => {
     clock.advance(FIRST_RETRY_MS.max);
     await waitFor(() => slowReceiver.deliveries.filter((d) => d.events.some((e) => e.channel === channel)).length >= 2, 'a second attempt', 10_000);
     const attempts = slowReceiver.deliveries.filter((d) => d.events.some((e) => e.channel === channel));
-    assert.deepEqual(attempts[1].events.map((e) => e.id), attempts[0].events.map((e) => e.id), 'the retry carries the same ids');
+    assert.deepEqual(
+      attempts[1].events.map((e) => e.id),
+      attempts[0].events.map((e) => e.id),
+      'the retry carries the same ids',
+    );
     assert.ok(attempts[1].receivedAt - attempts[0].receivedAt >= TIMEOUT_MS, 'the retry came after the timeout');
     const dead = (await (await serverSdk(herald, SLOW_APP).get({ path: '/webhooks/dead_letters' })).json()) as { count: number };
     assert.equal(dead.count, 0, 'the answered retry is not dead-lettered');
@@ -557,10 +559,16 @@ describe('webhook delivery failures', () => {
     type DeadLetters = { count: number; dead_letters: Array<{ id: string; name: string; channel: string; reason: string; dead_at_ms: number }> };
     const list = async () => (await (await sdk.get({ path: '/webhooks/dead_letters' })).json()) as DeadLetters;
     // Herald's clock runs on a quarter second per look until the retry window is over.
-    const dead = await waitAdvancing(clock, 250, async () => {
-      const body = await list();
-      return body.count === 2 ? body : undefined;
-    }, 'both events in the dead letters', RETRY_WINDOW_MS + 7000);
+    const dead = await waitAdvancing(
+      clock,
+      250,
+      async () => {
+        const body = await list();
+        return body.count === 2 ? body : undefined;
+      },
+      'both events in the dead letters',
+      RETRY_WINDOW_MS + 7000,
+    );
     assert.deepEqual(dead.dead_letters.map((l) => l.channel).sort(), [...channels].sort());
     for (const letter of dead.dead_letters) {
       assert.equal(letter.name, 'channel_occupied');

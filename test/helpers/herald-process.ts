@@ -11,7 +11,6 @@ import { waitFor } from './wait';
 
 const MAIN = resolve(__dirname, '../../services/herald/src/main.js');
 
-
 export interface HeraldProcess {
   readonly name: string;
   readonly port: number;

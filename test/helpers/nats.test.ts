@@ -59,10 +59,7 @@ describe('startNatsServer', () => {
     started.push(server);
     assert.equal(server.url, `nats://127.0.0.1:${server.port}`);
     const varz = await server.monitor<Varz>('/varz');
-    assert.deepEqual(
-      [varz.server_name, varz.host, varz.port, varz.http_host, varz.http_port],
-      ['helper-single', '127.0.0.1', server.port, '127.0.0.1', server.monitorPort],
-    );
+    assert.deepEqual([varz.server_name, varz.host, varz.port, varz.http_host, varz.http_port], ['helper-single', '127.0.0.1', server.port, '127.0.0.1', server.monitorPort]);
     assert.ok(varz.jetstream.config?.store_dir, 'JetStream is on by default');
 
     const nc = await connect({ servers: server.url });
@@ -151,7 +148,10 @@ describe('startNatsCluster', () => {
   it('routes every server to every other one, with clustered JetStream', async () => {
     cluster = await startNatsCluster(3);
     assert.equal(cluster.servers.length, 3);
-    assert.deepEqual(cluster.urls, cluster.servers.map((s) => s.url));
+    assert.deepEqual(
+      cluster.urls,
+      cluster.servers.map((s) => s.url),
+    );
     const names = new Set<string>();
     for (const server of cluster.servers) {
       assert.equal(await routedPeers(server), 2, `${server.name} has a route to each other server`);
@@ -167,13 +167,10 @@ describe('startNatsCluster', () => {
       subscriber.subscribe('helper.cluster', { callback: (_err, m) => received.push(sc.decode(m.data)) });
       await subscriber.flush();
       // Interest reaches the first server over the route asynchronously: publish until it does.
-      await waitFor(
-        () => {
-          publisher.publish('helper.cluster', sc.encode('across'));
-          return received.length > 0;
-        },
-        'a message from the first server at a subscriber on the third',
-      );
+      await waitFor(() => {
+        publisher.publish('helper.cluster', sc.encode('across'));
+        return received.length > 0;
+      }, 'a message from the first server at a subscriber on the third');
       assert.equal(received[0], 'across');
 
       const jsm = await publisher.jetstreamManager();

@@ -50,7 +50,6 @@ export interface NatsCluster {
   stop(): Promise<void>;
 }
 
-
 /** The pinned release `scripts/ensure-deps.sh nats` links into .tools/bin, else one on PATH. */
 export function natsServerBinary(): string {
   const pinned = join(__dirname, '..', '..', '..', '.tools', 'bin', 'nats-server');
@@ -61,7 +60,6 @@ export function natsServerBinary(): string {
   if (existsSync('/usr/sbin/nats-server')) return '/usr/sbin/nats-server';
   throw new Error('nats-server not found on PATH or at /usr/sbin/nats-server (scripts/ensure-deps.sh installs it)');
 }
-
 
 function canConnect(port: number): Promise<boolean> {
   return new Promise((resolveConnect) => {

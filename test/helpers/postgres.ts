@@ -68,7 +68,9 @@ function postgresBinDir(): string {
       .sort((a, b) => versionOrder(a.slice(prefix.length), b.slice(prefix.length)));
     for (const version of versions) if (hasBoth(join(root, version, suffix))) return join(root, version, suffix);
   }
-  throw new Error('PostgreSQL server binaries (initdb, postgres) not found on PATH or in /usr/lib/postgresql/<version>/bin: run scripts/ensure-deps.sh postgres (Debian: apt-get install postgresql)');
+  throw new Error(
+    'PostgreSQL server binaries (initdb, postgres) not found on PATH or in /usr/lib/postgresql/<version>/bin: run scripts/ensure-deps.sh postgres (Debian: apt-get install postgresql)',
+  );
 }
 
 interface Account {
@@ -90,8 +92,6 @@ function serverAccount(): Account | undefined {
   }
   throw new Error('running as root and there is no postgres or nobody account to run PostgreSQL as');
 }
-
-
 
 let serial = 0;
 

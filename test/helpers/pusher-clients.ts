@@ -3,8 +3,8 @@
  * the client, `pusher` as the server SDK that triggers events and signs authorisations.
  */
 import Pusher from 'pusher';
-import PusherJs from 'pusher-js';
 import type { Channel, Options, PresenceChannel } from 'pusher-js';
+import PusherJs from 'pusher-js';
 import { within } from './wait';
 
 export interface Endpoint {
@@ -53,9 +53,7 @@ export function createClient(endpoint: Endpoint, app: AppCredentials, options: C
     disableStats: true,
     channelAuthorization: {
       customHandler: ({ socketId, channelName }, callback) => {
-        const presence = channelName.startsWith('presence-') && options.user
-          ? { user_id: options.user.id, user_info: options.user.info }
-          : undefined;
+        const presence = channelName.startsWith('presence-') && options.user ? { user_id: options.user.id, user_info: options.user.info } : undefined;
         callback(null, signer.authorizeChannel(socketId, channelName, presence));
       },
     },

@@ -27,12 +27,7 @@ export interface RawClient {
   close(): void;
 }
 
-export async function rawClient(
-  port: number,
-  key: string,
-  query = 'protocol=7&client=test&version=1.0',
-  wsOptions: WebSocket.ClientOptions = {},
-): Promise<RawClient> {
+export async function rawClient(port: number, key: string, query = 'protocol=7&client=test&version=1.0', wsOptions: WebSocket.ClientOptions = {}): Promise<RawClient> {
   const socket = new WebSocket(`ws://127.0.0.1:${port}/app/${key}?${query}`, wsOptions);
   const frames: Frame[] = [];
   const waiters: Array<{ match: (f: Frame) => boolean; resolve: (f: Frame) => void }> = [];

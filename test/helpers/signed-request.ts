@@ -2,8 +2,9 @@
  * Raw Pusher HTTP API requests, signed with Herald's own signing code, for tests that must
  * send what no SDK would: a wrong secret, an old timestamp, a bad body_md5, a broken body.
  */
-import { md5Hex } from '../../services/core/src/signing/hmac';
+
 import { signApiRequest } from '../../services/core/src/signing/api-request';
+import { md5Hex } from '../../services/core/src/signing/hmac';
 import type { AppCredentials, Endpoint } from './pusher-clients';
 
 export interface SignedRequestOptions {

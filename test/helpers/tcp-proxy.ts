@@ -3,7 +3,7 @@
  * connections go to the current target; `retarget` moves later connections elsewhere, as a
  * Service does once a draining pod has left its endpoints. Open connections are untouched.
  */
-import { createServer, type Socket, connect } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 
 export interface TcpProxy {
   readonly port: number;

@@ -37,9 +37,7 @@ export function writeAppsFile(apps: readonly TestApp[]): string {
   return path;
 }
 
-export async function startTestHerald(
-  options: { apps?: TestApp[]; env?: Record<string, string>; clock?: Clock } = {},
-): Promise<TestHerald> {
+export async function startTestHerald(options: { apps?: TestApp[]; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestHerald> {
   const apps = options.apps ?? [DEFAULT_TEST_APP];
   const config = loadConfig({
     env: { HERALD_HOST: '127.0.0.1', HERALD_PORT: '0', HERALD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env },

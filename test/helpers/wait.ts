@@ -1,12 +1,7 @@
 /** Waiting for things to happen, never for a fixed time. */
 import type { ManualClock } from '../../services/core/src/manual-clock';
 
-export async function waitFor<T>(
-  probe: () => T | undefined | false | null | Promise<T | undefined | false | null>,
-  what: string,
-  timeoutMs = 5000,
-  intervalMs = 20,
-): Promise<T> {
+export async function waitFor<T>(probe: () => T | undefined | false | null | Promise<T | undefined | false | null>, what: string, timeoutMs = 5000, intervalMs = 20): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -35,10 +30,14 @@ export function waitAdvancing<T>(
   what: string,
   timeoutMs = 5000,
 ): Promise<T> {
-  return waitFor(() => {
-    clock.advance(stepMs);
-    return probe();
-  }, what, timeoutMs);
+  return waitFor(
+    () => {
+      clock.advance(stepMs);
+      return probe();
+    },
+    what,
+    timeoutMs,
+  );
 }
 
 /** Rejects with a message naming `what` if `promise` does not settle in time. */

@@ -71,11 +71,15 @@ export class DriverProcess {
     if (program.includes('/') && !existsSync(path)) {
       throw new Error(`the ${spec.language} SDK driver is not installed (${path} is missing): run ${spec.installedBy}`);
     }
-    const child = spawn(path, args.map((a) => (a.includes('/') && !a.startsWith('/') ? join(REPO, a) : a)), {
-      cwd: REPO,
-      env: { ...process.env, ...env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      path,
+      args.map((a) => (a.includes('/') && !a.startsWith('/') ? join(REPO, a) : a)),
+      {
+        cwd: REPO,
+        env: { ...process.env, ...env },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     killOnExit(child);
     let driver: DriverProcess | undefined;
     let resolveHello: (hello: Hello) => void = () => {};
@@ -148,7 +152,9 @@ export class DriverProcess {
   async stop(): Promise<void> {
     if (!this.exited) {
       await this.request('quit').catch(() => undefined);
-      await within(new Promise<void>((resolve) => (this.exited ? resolve() : this.child.once('exit', () => resolve()))), `${this.label} to exit`, 5_000).catch(() => this.child.kill('SIGKILL'));
+      await within(new Promise<void>((resolve) => (this.exited ? resolve() : this.child.once('exit', () => resolve()))), `${this.label} to exit`, 5_000).catch(() =>
+        this.child.kill('SIGKILL'),
+      );
     }
     forgetChild(this.child);
   }

@@ -115,7 +115,10 @@ function describeMode(mode: Mode): void {
       await java.call('subscribe', { channel: 'presence-java-room' });
       const initial = await java.call<{ members: Array<{ id: string; info: unknown }>; me: string }>('presence_members', { channel: 'presence-java-room' });
       assert.equal(initial.me, USER);
-      assert.deepEqual(initial.members.map((m) => m.id), [USER]);
+      assert.deepEqual(
+        initial.members.map((m) => m.id),
+        [USER],
+      );
       assert.deepEqual(infoOf(initial.members[0].info), { name: 'JAVA-USER', platform: 'android' });
 
       const since = java.events.length;
@@ -140,7 +143,7 @@ function describeMode(mode: Mode): void {
       const typingMeta = new Promise<{ user_id?: string }>((resolve) => room.bind('client-typing', (_d: unknown, meta: { user_id?: string }) => resolve(meta)));
       await java.call('trigger_client_event', { channel: 'presence-java-room', event: 'client-typing', data: JSON.stringify({ text: 'from android' }) });
       assert.deepEqual(await typing, { text: 'from android' });
-      assert.equal((await typingMeta).user_id, USER, 'Herald added the sender\'s user_id on a presence channel');
+      assert.equal((await typingMeta).user_id, USER, "Herald added the sender's user_id on a presence channel");
 
       await java.call('bind', { channel: 'presence-java-room', event: 'client-reply' });
       const since = java.events.length;
@@ -152,7 +155,10 @@ function describeMode(mode: Mode): void {
 
     operation('pusher:signin and a server-to-user event', async () => {
       await java.call('signin');
-      assert.ok(auth.requests.some((r) => r.path === '/pusher/user-auth'), 'its HttpUserAuthenticator called the user auth endpoint');
+      assert.ok(
+        auth.requests.some((r) => r.path === '/pusher/user-auth'),
+        'its HttpUserAuthenticator called the user auth endpoint',
+      );
       await java.call('bind_user_event', { event: 'invoice' });
       const since = java.events.length;
       await signer.sendToUser(USER, 'invoice', { total: 42 });
@@ -176,10 +182,15 @@ function describeMode(mode: Mode): void {
       // It resubscribed on its own: an event published through the replacement's API arrives.
       const replacementSigner = serverSdk(replacement.api, APP);
       const afterReconnect = java.events.length;
-      await waitFor(async () => {
-        await replacementSigner.trigger('java-news', 'headline', { after: 'drain' });
-        return java.events.slice(afterReconnect).some(message('java-news', 'headline'));
-      }, 'an event on java-news after the reconnect', 10_000, 250);
+      await waitFor(
+        async () => {
+          await replacementSigner.trigger('java-news', 'headline', { after: 'drain' });
+          return java.events.slice(afterReconnect).some(message('java-news', 'headline'));
+        },
+        'an event on java-news after the reconnect',
+        10_000,
+        250,
+      );
     });
   });
 }

@@ -179,15 +179,27 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
       await sdk.call('trigger', { channels: ['sdk-exclusion'], event: 'note', data: { n: 1 }, socket_id: sender.connection.socket_id });
       await sdk.call('trigger', { channels: ['sdk-exclusion'], event: 'note', data: { n: 2 } });
       await waitFor(() => otherGot.length === 2 && senderGot.length === 1, 'both events at the other socket, only the second at the sender');
-      assert.deepEqual(otherGot.map((d) => d.n), [1, 2]);
-      assert.deepEqual(senderGot.map((d) => d.n), [2], 'the excluded socket got only the event not excluding it');
+      assert.deepEqual(
+        otherGot.map((d) => d.n),
+        [1, 2],
+      );
+      assert.deepEqual(
+        senderGot.map((d) => d.n),
+        [2],
+        'the excluded socket got only the event not excluding it',
+      );
     });
 
     operation('trigger with info', async () => {
       const c = await client();
       await subscribed(c, 'sdk-counted');
       // In a cluster the count reaches presence moments after subscription_succeeded.
-      await settled<{ subscription_count?: number }>('channel_info', { channel: 'sdk-counted', info: ['subscription_count'] }, (r) => r.subscription_count === 1, 'sdk-counted to count 1 subscriber');
+      await settled<{ subscription_count?: number }>(
+        'channel_info',
+        { channel: 'sdk-counted', info: ['subscription_count'] },
+        (r) => r.subscription_count === 1,
+        'sdk-counted to count 1 subscriber',
+      );
       const result = await sdk.call<{ channels: Record<string, { subscription_count?: number }> }>('trigger', {
         channels: ['sdk-counted'],
         event: 'counted',
@@ -226,10 +238,13 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
     /** Channel queries are answered from cluster-wide state that settles within moments. */
     function settled<T>(op: string, args: Record<string, unknown>, accept: (result: T) => boolean, what: string): Promise<T> {
       let last: T | undefined;
-      return waitFor(async () => {
-        last = await sdk.call<T>(op, args);
-        return accept(last) ? last : undefined;
-      }, `${what} (last answer: ${JSON.stringify(last)})`).catch((err: Error) => {
+      return waitFor(
+        async () => {
+          last = await sdk.call<T>(op, args);
+          return accept(last) ? last : undefined;
+        },
+        `${what} (last answer: ${JSON.stringify(last)})`,
+      ).catch((err: Error) => {
         throw new Error(`${err.message}; last answer ${JSON.stringify(last)}`);
       });
     }
@@ -237,7 +252,12 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
     operation('channels_info', async () => {
       await roomWithTwoMembers();
       type Channels = { channels: Record<string, { user_count?: number }> };
-      const presence = await settled<Channels>('channels_info', { prefix: 'presence-sdk-', info: ['user_count'] }, (r) => r.channels['presence-sdk-room']?.user_count === 2, 'presence-sdk-room with 2 users');
+      const presence = await settled<Channels>(
+        'channels_info',
+        { prefix: 'presence-sdk-', info: ['user_count'] },
+        (r) => r.channels['presence-sdk-room']?.user_count === 2,
+        'presence-sdk-room with 2 users',
+      );
       assert.deepEqual(Object.keys(presence.channels), ['presence-sdk-room'], 'filter_by_prefix leaves the other channels out');
       const all = await sdk.call<Channels>('channels_info', {});
       for (const name of ['sdk-lobby', 'presence-sdk-room', 'sdk-news']) assert.ok(name in all.channels, `${name} is listed: ${JSON.stringify(all)}`);
@@ -312,9 +332,12 @@ function describeMode(spec: ServerSdkSpec, mode: Mode): void {
       );
       assert.ok(request, 'the raw webhook request was recorded');
       const webhook = await sdk.call<{ time_ms: number; events: Array<{ name: string; channel: string }> }>('validate_webhook', { ...request });
-      
+
       assert.ok(Math.abs(webhook.time_ms - Date.now()) < 120_000, `time_ms ${webhook.time_ms} is a current time in ms`);
-      assert.ok(webhook.events.some((e) => e.name === 'channel_occupied' && e.channel === 'sdk-news'), JSON.stringify(webhook.events));
+      assert.ok(
+        webhook.events.some((e) => e.name === 'channel_occupied' && e.channel === 'sdk-news'),
+        JSON.stringify(webhook.events),
+      );
 
       const tampered = request.body.replace('"sdk-news"', '"sdk-other"');
       const refused = await sdk.request('validate_webhook', { ...request, body: tampered });

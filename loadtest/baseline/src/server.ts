@@ -14,8 +14,8 @@ import { randomInt } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import WebSocket, { WebSocketServer } from 'ws';
-import { apiAuthProblem } from '../../../services/core/src/signing/api-request';
 import { serverTextFrame } from '../../../services/core/src/protocol/websocket-frame';
+import { apiAuthProblem } from '../../../services/core/src/signing/api-request';
 
 export interface BaselineOptions {
   readonly host?: string;

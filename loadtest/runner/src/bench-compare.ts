@@ -125,16 +125,7 @@ function compare(dir: string, env: Record<string, string>): Row[] {
 
 function table(rows: Row[]): string {
   const header = ['metric', 'embedded', 'cluster', 'baseline', 'emb/base', 'clu/base', 'embedded', 'cluster'];
-  const lines = rows.map((r) => [
-    r.metric,
-    r.values.embedded,
-    r.values.cluster,
-    r.values.baseline,
-    r.ratios.embedded,
-    r.ratios.cluster,
-    r.verdicts.embedded,
-    r.verdicts.cluster,
-  ]);
+  const lines = rows.map((r) => [r.metric, r.values.embedded, r.values.cluster, r.values.baseline, r.ratios.embedded, r.ratios.cluster, r.verdicts.embedded, r.verdicts.cluster]);
   const all = [header, ...lines];
   const widths = header.map((_, i) => Math.max(...all.map((l) => l[i].length)));
   const fmt = (l: string[]) => l.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

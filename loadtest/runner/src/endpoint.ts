@@ -37,7 +37,11 @@ export function isLoopback(host: string): boolean {
  */
 export function sourceAddresses(option: string, host: string, connections: number): string[] {
   if (option === 'none' || option === '') return [];
-  if (option !== 'auto') return option.split(',').map((s) => s.trim()).filter(Boolean);
+  if (option !== 'auto')
+    return option
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (!isLoopback(host)) return [];
   const count = Math.max(2, Math.ceil(connections / 20_000));
   return Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);

@@ -145,8 +145,7 @@ export class LeanWebSocket {
   private sendUpgrade(): void {
     const { host, port, path } = this.options;
     this.socket.write(
-      `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
-        `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
+      `GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` + `Sec-WebSocket-Key: ${this.key}\r\nSec-WebSocket-Version: 13\r\n\r\n`,
     );
   }
 
@@ -173,7 +172,9 @@ export class LeanWebSocket {
   private checkUpgradeResponse(head: string): string | null {
     const [statusLine, ...lines] = head.split('\r\n');
     if (!/^HTTP\/1\.1 101/.test(statusLine)) return `upgrade refused: ${statusLine}`;
-    const expected = createHash('sha1').update(this.key + GUID).digest('base64');
+    const expected = createHash('sha1')
+      .update(this.key + GUID)
+      .digest('base64');
     const accept = lines.find((line) => line.toLowerCase().startsWith('sec-websocket-accept:'));
     if (!accept || accept.slice(accept.indexOf(':') + 1).trim() !== expected) return 'bad Sec-WebSocket-Accept';
     return null;

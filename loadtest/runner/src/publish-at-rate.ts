@@ -72,7 +72,7 @@ export async function publishAtRate(publisher: ApiPublisher, plan: PublishPlan):
     if (elapsed >= plan.durationMs * 1.05 + 100) break;
     const due = Math.min(planned, Math.floor((elapsed / 1000) * plan.rate) + 1);
     while (attempted < due && inflight.size < plan.maxInflight) publishOne(attempted++);
-    const nextDueIn = ((attempted / plan.rate) * 1000) - (nowMs() - start);
+    const nextDueIn = (attempted / plan.rate) * 1000 - (nowMs() - start);
     await sleep(Math.max(1, Math.min(20, nextDueIn)));
   }
   const seconds = plan.durationMs / 1000;

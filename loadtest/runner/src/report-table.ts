@@ -32,7 +32,10 @@ export function reportTable(r: RunResult): string {
   if (c.subscribeLatencyMs.count > 0) rows.push(['  subscribe ms', latency(c.subscribeLatencyMs)]);
   if (r.publish) {
     const p = r.publish;
-    rows.push(['publish', `target ${p.targetRate}/s for ${p.seconds} s: attempted ${p.attempted}, accepted ${p.accepted}, achieved ${p.achievedRate}/s${p.fellBehind ? ' (FELL BEHIND)' : ''}`]);
+    rows.push([
+      'publish',
+      `target ${p.targetRate}/s for ${p.seconds} s: attempted ${p.attempted}, accepted ${p.accepted}, achieved ${p.achievedRate}/s${p.fellBehind ? ' (FELL BEHIND)' : ''}`,
+    ]);
     if (p.failed > 0) rows.push(['  statuses', counts(p.statuses)]);
     rows.push(['  api ms', latency(p.apiLatencyMs)]);
   }
@@ -50,11 +53,17 @@ export function reportTable(r: RunResult): string {
   rows.push(['latency ms', latency(r.latencyMs)]);
   const s = r.server;
   if (s.rssAfterBytes !== null) {
-    rows.push(['server RSS', `${formatBytes(s.rssBeforeBytes)} → ${formatBytes(s.rssAfterBytes)}; ${formatBytes(s.rssPerConnectionBytes)} per connection (pids ${s.pids.join(',')}${s.pidsFoundBy === 'port' ? ', found by port' : ''})`]);
+    rows.push([
+      'server RSS',
+      `${formatBytes(s.rssBeforeBytes)} → ${formatBytes(s.rssAfterBytes)}; ${formatBytes(s.rssPerConnectionBytes)} per connection (pids ${s.pids.join(',')}${s.pidsFoundBy === 'port' ? ', found by port' : ''})`,
+    ]);
   }
   rows.push(['stability', `open at end ${r.stability.openAtEnd}; unexpected closes: ${counts(r.stability.unexpectedCloses)}; pusher errors: ${counts(r.stability.pusherErrors)}`]);
   if (r.findMax) {
-    rows.push(['find-max', `max passing rate ${r.findMax.maxPassingRate}/s (delivery ≥ ${r.findMax.criteria.minDeliveryPercent} %, p99 ≤ ${r.findMax.criteria.maxP99Ms} ms, ${r.findMax.criteria.stepSeconds} s steps)`]);
+    rows.push([
+      'find-max',
+      `max passing rate ${r.findMax.maxPassingRate}/s (delivery ≥ ${r.findMax.criteria.minDeliveryPercent} %, p99 ≤ ${r.findMax.criteria.maxP99Ms} ms, ${r.findMax.criteria.stepSeconds} s steps)`,
+    ]);
     for (const step of r.findMax.steps) {
       rows.push([
         `  ${step.rate}/s`,

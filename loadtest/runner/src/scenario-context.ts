@@ -5,13 +5,13 @@
 import { ApiPublisher } from './api-publisher';
 import { sleep } from './clock';
 import { isLoopback, parseTarget, type SocketEndpoint, sourceAddresses } from './endpoint';
-import { LatencyHistogram, mergeEncoded } from './latency-histogram';
+import { type LatencyHistogram, mergeEncoded } from './latency-histogram';
 import { pidsListeningOn } from './listening-process';
 import type { RunOptions } from './run-options';
 import type { ConnectionReport, DeliveryReport, RunResult, ServerReport, StabilityReport } from './run-result';
 import { serverRss } from './server-process';
-import type { ConnectionSpec, CountResult, OpenResult, StatsResult } from './worker-protocol';
 import { WorkerPool } from './worker-pool';
+import type { ConnectionSpec, CountResult, OpenResult, StatsResult } from './worker-protocol';
 
 export interface Collected {
   readonly delivered: number;

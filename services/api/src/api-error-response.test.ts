@@ -21,10 +21,14 @@ describe('API error responses', () => {
       body: '{"error":"Too many channels: 4; the limit is 3"}',
     });
     assert.deepEqual(errorResponse(apiErrors.serverClosing(), logs.logger, '/healthz').headers, { connection: 'close', 'content-type': JSON_CONTENT_TYPE });
-    assert.deepEqual(logs.lines.filter((l) => l.level >= 40), [], 'client errors and 503s are not logged as failures');
+    assert.deepEqual(
+      logs.lines.filter((l) => l.level >= 40),
+      [],
+      'client errors and 503s are not logged as failures',
+    );
   });
 
-  it('answers fastify\'s body limit with the same 413 as the events endpoint, and its other request errors with 400', () => {
+  it("answers fastify's body limit with the same 413 as the events endpoint, and its other request errors with 400", () => {
     const logs = captureLogs();
     const tooLarge = errorResponse(fastifyError('FST_ERR_CTP_BODY_TOO_LARGE', 413, 'Request body is too large'), logs.logger, '/x');
     assert.deepEqual([tooLarge.status, tooLarge.body], [413, '{"error":"Request body too large"}']);
@@ -47,6 +51,12 @@ describe('API error responses', () => {
     const logs = captureLogs('debug');
     errorResponse(apiErrors.presenceFailed({ reason: 'broken' }), logs.logger, '/apps/1/channels');
     errorResponse(apiErrors.busUnavailable(), logs.logger, '/apps/1/events');
-    assert.deepEqual(logs.lines.map((l) => [l.level, l.url]), [[50, '/apps/1/channels'], [20, '/apps/1/events']]);
+    assert.deepEqual(
+      logs.lines.map((l) => [l.level, l.url]),
+      [
+        [50, '/apps/1/channels'],
+        [20, '/apps/1/events'],
+      ],
+    );
   });
 });

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ApiError, apiErrors, type ApiErrorKind } from './api-errors';
+import { ApiError, type ApiErrorKind, apiErrors } from './api-errors';
 
 /** The repository's README, from the source tree (tests run from dist/). */
 const README = readFileSync(join(__dirname, '../../../../README.md'), 'utf8');
@@ -46,7 +46,10 @@ describe('API errors', () => {
 
   it('documents nothing that is not registered', () => {
     const registered = new Set(kinds.map(([name]) => name));
-    assert.deepEqual([...documentedErrors().keys()].filter((name) => !registered.has(name)), []);
+    assert.deepEqual(
+      [...documentedErrors().keys()].filter((name) => !registered.has(name)),
+      [],
+    );
   });
 
   it('gives every error a client or server error status', () => {
@@ -68,7 +71,7 @@ describe('API errors', () => {
     }
   });
 
-  it('carries a kind\'s own headers, and added ones without losing them', () => {
+  it("carries a kind's own headers, and added ones without losing them", () => {
     assert.deepEqual(apiErrors.serverClosing().headers, { connection: 'close' });
     assert.deepEqual(apiErrors.serverClosing().withHeaders({ 'retry-after': '1' }).headers, { connection: 'close', 'retry-after': '1' });
     assert.deepEqual(apiErrors.invalidJson().headers, {});

@@ -42,7 +42,10 @@ export interface ApiErrorKind<T extends string = string> {
 function kind<const T extends string>(status: number, message: T, headers: Record<string, string> = {}): ApiErrorKind<T> {
   const raise = (...params: Params<T>): ApiError => {
     const values = (params[0] ?? {}) as Record<string, string | number>;
-    return new ApiError(raise as ApiErrorKind, message.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name])));
+    return new ApiError(
+      raise as ApiErrorKind,
+      message.replace(/\{(\w+)\}/g, (_, name: string) => String(values[name])),
+    );
   };
   return Object.assign(raise, { status, message, headers }) as ApiErrorKind<T>;
 }

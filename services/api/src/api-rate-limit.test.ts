@@ -5,13 +5,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { App } from '../../core/src/apps/app-registry';
-import { ManualClock } from '../../core/src/manual-clock';
 import { appSchema } from '../../core/src/config/app-schema';
+import { ManualClock } from '../../core/src/manual-clock';
 import { ApiError, apiErrors } from './api-errors';
 import { ApiRateLimit } from './api-rate-limit';
 
-const app = (id: string, maxApiRequestsPerSecond: number): App =>
-  appSchema.parse({ id, key: `${id}-key`, secret: 'secret', limits: { maxApiRequestsPerSecond } });
+const app = (id: string, maxApiRequestsPerSecond: number): App => appSchema.parse({ id, key: `${id}-key`, secret: 'secret', limits: { maxApiRequestsPerSecond } });
 
 /** admit()'s outcome: its headers, or the refusal it threw. */
 function outcome(limit: ApiRateLimit, of: App): { headers?: Record<string, string>; refused?: ApiError } {
@@ -58,7 +57,7 @@ describe('ApiRateLimit', () => {
     assert.ok(outcome(limit, one).refused, 'the new window is full');
   });
 
-  it('keeps each app\'s count apart', () => {
+  it("keeps each app's count apart", () => {
     const limit = new ApiRateLimit(new ManualClock());
     const [a, b] = [app('a', 2), app('b', 2)];
     limit.admit(a);
@@ -67,7 +66,7 @@ describe('ApiRateLimit', () => {
     assert.deepEqual(outcome(limit, b).headers?.['x-ratelimit-remaining'], '1');
   });
 
-  it('applies an app\'s limit as it is now (apps reloaded from PostgreSQL may change it)', () => {
+  it("applies an app's limit as it is now (apps reloaded from PostgreSQL may change it)", () => {
     const limit = new ApiRateLimit(new ManualClock());
     limit.admit(app('changing', 1));
     assert.ok(outcome(limit, app('changing', 1)).refused);

@@ -17,8 +17,8 @@ import { eventsEndpoint, type RequestInterceptor } from './events-endpoint';
 import { parseJsonBody } from './json-body';
 import { authenticate } from './request-auth';
 import { channelRoutes } from './routes/channels';
-import { batchEventsRoute } from './routes/events';
 import { type DeadLetterAccess, deadLetterRoutes } from './routes/dead-letters';
+import { batchEventsRoute } from './routes/events';
 import { userRoutes } from './routes/users';
 
 export interface ApiOptions {

@@ -4,7 +4,7 @@
  */
 import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
-import { ChannelQuery, type ChannelQueryMessage, ChannelQueryReply, type Decoded, type ChannelInfoMessage } from '../../core/src/codec/messages';
+import { type ChannelInfoMessage, ChannelQuery, type ChannelQueryMessage, ChannelQueryReply, type Decoded } from '../../core/src/codec/messages';
 import { ApiError, apiErrors } from './api-errors';
 
 export type ChannelInfo = Decoded<ChannelInfoMessage>;

@@ -10,9 +10,9 @@ import { subjects } from '../../core/src/bus/subjects';
 import type { Clock } from '../../core/src/clock';
 import { encodeEvent } from '../../core/src/codec/event-codec';
 import { classifyChannel, publishChannelNameProblem, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
-import type { CacheStore } from '../../core/src/stores/cache-store';
 import { apiEventNameProblem } from '../../core/src/protocol/event-names';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
+import type { CacheStore } from '../../core/src/stores/cache-store';
 import { apiErrors } from './api-errors';
 
 const SOCKET_ID = /^\d+\.\d+$/;
@@ -67,7 +67,10 @@ const INFO_ATTRIBUTES = ['user_count', 'subscription_count'] as const;
 export function readInfo(value: unknown): string[] {
   if (value === undefined || value === '') return [];
   if (typeof value !== 'string') throw apiErrors.invalidInfo();
-  const attributes = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const attributes = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const a of attributes) {
     if (!(INFO_ATTRIBUTES as readonly string[]).includes(a)) {
       throw apiErrors.unknownInfoAttribute({ attribute: JSON.stringify(a), available: INFO_ATTRIBUTES.join(', ') });
@@ -141,9 +144,7 @@ export class EventPublisher {
     try {
       for (const trigger of triggers) {
         for (const channel of trigger.channels) {
-          const subject = channel.startsWith(SERVER_TO_USER_PREFIX)
-            ? subjects.user(app.id, channel.slice(SERVER_TO_USER_PREFIX.length))
-            : subjects.channel(app.id, channel);
+          const subject = channel.startsWith(SERVER_TO_USER_PREFIX) ? subjects.user(app.id, channel.slice(SERVER_TO_USER_PREFIX.length)) : subjects.channel(app.id, channel);
           this.bus.publish(
             subject,
             encodeEvent({

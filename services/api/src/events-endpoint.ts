@@ -10,7 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
-import { JSON_CONTENT_TYPE, errorResponse, sendErrorResponse } from './api-error-response';
+import { errorResponse, JSON_CONTENT_TYPE, sendErrorResponse } from './api-error-response';
 import { apiErrors } from './api-errors';
 import type { ApiRateLimit } from './api-rate-limit';
 import { parseJsonBody } from './json-body';
@@ -60,7 +60,10 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
   const succeed = (response: ServerResponse, body: object, rateHeaders: Record<string, string> | undefined): void => {
     const text = JSON.stringify(body);
     const length = Buffer.byteLength(text);
-    response.writeHead(200, rateHeaders ? { ...rateHeaders, 'content-type': JSON_CONTENT_TYPE, 'content-length': length } : { 'content-type': JSON_CONTENT_TYPE, 'content-length': length });
+    response.writeHead(
+      200,
+      rateHeaders ? { ...rateHeaders, 'content-type': JSON_CONTENT_TYPE, 'content-length': length } : { 'content-type': JSON_CONTENT_TYPE, 'content-length': length },
+    );
     response.end(text);
   };
 

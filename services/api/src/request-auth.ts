@@ -47,7 +47,9 @@ function appOfAuthKey(request: FastifyRequest, apps: AppRegistry): App {
   const key = queryParams(request.raw.url ?? request.url).auth_key;
   const app = typeof key === 'string' ? apps.byKey(key) : undefined;
   if (!app) {
-    throw apiErrors.unauthenticated({ reason: key === undefined ? 'Missing authentication parameters: auth_key, auth_timestamp and auth_signature are required' : 'Unknown auth_key' });
+    throw apiErrors.unauthenticated({
+      reason: key === undefined ? 'Missing authentication parameters: auth_key, auth_timestamp and auth_signature are required' : 'Unknown auth_key',
+    });
   }
   return app;
 }

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { App } from '../../core/src/apps/app-registry';
-import { ManualClock } from '../../core/src/manual-clock';
 import { appSchema } from '../../core/src/config/app-schema';
+import { ManualClock } from '../../core/src/manual-clock';
 import { ActivityMonitor } from './activity-monitor';
 import { Connection } from './connection';
 import { RecordingTransport } from './testing/recording-transport';

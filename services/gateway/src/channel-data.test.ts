@@ -14,7 +14,7 @@ describe('parseChannelData', () => {
     });
   });
 
-  it('accepts a numeric user_id (as Pusher\'s own example sends) and turns it into a string', () => {
+  it("accepts a numeric user_id (as Pusher's own example sends) and turns it into a string", () => {
     assert.deepEqual(parseChannelData('{"user_id":10,"user_info":{"name":"Mr. Pusher"}}', limits), {
       ok: true,
       userId: '10',
@@ -58,10 +58,14 @@ describe('parseChannelData', () => {
       error: 'user_info is 1025 bytes; the limit is 1024',
     });
     assert.equal(parseChannelData(JSON.stringify({ user_id: 'a', user_info: 'é'.repeat(511) }), limits).ok, true);
-    assert.deepEqual(parseChannelData(JSON.stringify({ user_id: 'a', user_info: 'é'.repeat(512) }), limits), {
-      ok: false,
-      error: 'user_info is 1026 bytes; the limit is 1024',
-    }, '514 characters but 1026 bytes');
+    assert.deepEqual(
+      parseChannelData(JSON.stringify({ user_id: 'a', user_info: 'é'.repeat(512) }), limits),
+      {
+        ok: false,
+        error: 'user_info is 1026 bytes; the limit is 1024',
+      },
+      '514 characters but 1026 bytes',
+    );
   });
 
   it("applies an app's own limits", () => {

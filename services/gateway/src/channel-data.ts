@@ -4,9 +4,7 @@
  */
 import type { AppLimits } from '../../core/src/config/app-schema';
 
-export type ChannelDataResult =
-  | { readonly ok: true; readonly userId: string; readonly userInfo: string }
-  | { readonly ok: false; readonly error: string };
+export type ChannelDataResult = { readonly ok: true; readonly userId: string; readonly userInfo: string } | { readonly ok: false; readonly error: string };
 
 export function parseChannelData(channelData: string, limits: AppLimits): ChannelDataResult {
   let parsed: unknown;

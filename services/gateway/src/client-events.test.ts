@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
+import type { App } from '../../core/src/apps/app-registry';
 import { subjects } from '../../core/src/bus/subjects';
 import { type BusEvent, decodeEvent } from '../../core/src/codec/event-codec';
 import { ProtocolError } from '../../core/src/protocol/errors';
-import type { App } from '../../core/src/apps/app-registry';
 import type { Connection } from './connection';
 import { TEST_APP, TestGateway, testApp } from './testing/test-gateway';
 
@@ -44,7 +44,15 @@ describe('ClientEvents', () => {
     const [sent] = published;
     assert.deepEqual(
       { appId: sent.appId, channel: sent.channel, name: sent.name, data: sent.data, excludeSocketId: sent.excludeSocketId, userId: sent.userId, publishedAtMs: sent.publishedAtMs },
-      { appId: TEST_APP.id, channel: 'private-chat', name: 'client-typing', data: '{"text":"hi"}', excludeSocketId: connection.socketId, userId: '', publishedAtMs: gateway.clock.now() },
+      {
+        appId: TEST_APP.id,
+        channel: 'private-chat',
+        name: 'client-typing',
+        data: '{"text":"hi"}',
+        excludeSocketId: connection.socketId,
+        userId: '',
+        publishedAtMs: gateway.clock.now(),
+      },
     );
   });
 
@@ -52,7 +60,10 @@ describe('ClientEvents', () => {
     const connection = subscribed(['presence-room']);
     gateway.clientEvents.handle(connection, { event: 'client-move', channel: 'presence-room', data: '{"x":1}' });
     await gateway.settle();
-    assert.deepEqual(published.map((e) => [e.data, e.userId]), [['{"x":1}', 'alice']]);
+    assert.deepEqual(
+      published.map((e) => [e.data, e.userId]),
+      [['{"x":1}', 'alice']],
+    );
   });
 
   it('is refused unless the app enables client events', () => {

@@ -10,7 +10,7 @@ import { subjects } from '../../core/src/bus/subjects';
 import type { Clock } from '../../core/src/clock';
 import { encodeEvent } from '../../core/src/codec/event-codec';
 import { classifyChannel } from '../../core/src/protocol/channel-names';
-import { PusherErrors, ProtocolError } from '../../core/src/protocol/errors';
+import { ProtocolError, PusherErrors } from '../../core/src/protocol/errors';
 import type { ClientFrame } from '../../core/src/protocol/frames';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { subjects } from '../../core/src/bus/subjects';
-import { ManualClock } from '../../core/src/manual-clock';
 import { encodeEvent } from '../../core/src/codec/event-codec';
+import { ManualClock } from '../../core/src/manual-clock';
 import { LocalChannel } from './channel-registry';
 import { fanOut } from './fanout';
 import { ReplicatedEventFilter } from './replicated-event-filter';
@@ -24,7 +24,10 @@ describe('fanOut', () => {
     const { channel, sockets } = channelWith(gateway, 3);
     assert.equal(fanOut(channel, event(), new ReplicatedEventFilter(gateway.clock)), 3);
     for (const { transport } of sockets) {
-      assert.deepEqual(transport.frames.map((f) => [f.via, f.text]), [['framed', '{"event":"update","channel":"news","data":"{\\"a\\":1}"}']]);
+      assert.deepEqual(
+        transport.frames.map((f) => [f.via, f.text]),
+        [['framed', '{"event":"update","channel":"news","data":"{\\"a\\":1}"}']],
+      );
     }
     const [first, ...rest] = sockets.map(({ transport }) => transport.frames[0].bytes);
     for (const bytes of rest) assert.equal(bytes, first, 'framed once per event, not per socket');

@@ -25,11 +25,14 @@ describe('FrameHandler', () => {
     gateway.receive(connection, 'not json');
     gateway.receive(connection, { event: 'pusher:unknown', data: {} });
     gateway.receive(connection, { event: 'pusher:unsubscribe', data: {} });
-    assert.deepEqual(transport.json().map((f) => f.data), [
-      { code: null, message: 'Invalid JSON: frames must be UTF-8 JSON objects' },
-      { code: null, message: 'Unsupported event "pusher:unknown"' },
-      { code: null, message: 'pusher:unsubscribe needs data.channel' },
-    ]);
+    assert.deepEqual(
+      transport.json().map((f) => f.data),
+      [
+        { code: null, message: 'Invalid JSON: frames must be UTF-8 JSON objects' },
+        { code: null, message: 'Unsupported event "pusher:unknown"' },
+        { code: null, message: 'pusher:unsubscribe needs data.channel' },
+      ],
+    );
     assert.deepEqual(transport.closes, []);
     assert.deepEqual(gateway.protocolErrors, [null, null, null]);
   });
@@ -60,7 +63,10 @@ describe('FrameHandler', () => {
     gateway.receive(connection, { event: 'pusher:unsubscribe', data: { channel: 'news' } });
     assert.deepEqual(transport.events(), ['pusher_internal:subscription_succeeded']);
     assert.equal(connection.subscriptions.size, 0);
-    assert.deepEqual(gateway.counts.map((c) => c.count), [1, 0]);
+    assert.deepEqual(
+      gateway.counts.map((c) => c.count),
+      [1, 0],
+    );
   });
 });
 

@@ -4,8 +4,8 @@
  * ProtocolError `pusher:error` (closing the socket for 4000–4299), anything else an internal error.
  */
 import type { Logger } from '../../core/src/logging/logger';
-import { isClientEventName } from '../../core/src/protocol/event-names';
 import { ProtocolError, SubscriptionRefused } from '../../core/src/protocol/errors';
+import { isClientEventName } from '../../core/src/protocol/event-names';
 import { frameDataObject, parseClientFrame, pongFrame, subscriptionErrorFrame } from '../../core/src/protocol/frames';
 import type { ClientEvents } from './client-events';
 import type { Connection } from './connection';

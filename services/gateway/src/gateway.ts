@@ -138,13 +138,7 @@ export class Gateway implements HeraldService {
     this.frames = new FrameHandler(this.subscriptions, clientEvents, this.signin, logger, (_c, code) =>
       this.metrics.protocolErrors.inc({ code: code === null ? 'none' : String(code) }),
     );
-    this.activity = new ActivityMonitor(
-      () => this.connections,
-      clock,
-      config.activityTimeoutSeconds * 1000,
-      config.pongTimeoutSeconds * 1000,
-      logger,
-    );
+    this.activity = new ActivityMonitor(() => this.connections, clock, config.activityTimeoutSeconds * 1000, config.pongTimeoutSeconds * 1000, logger);
   }
 
   /** Adds the WebSocket routes to a fastify instance (shared with the api in embedded mode). */
@@ -173,10 +167,6 @@ export class Gateway implements HeraldService {
 
   readiness(): ReadinessCheck {
     return { name: 'gateway', check: () => (this.accepting ? null : 'draining: not accepting connections') };
-  }
-
-  connectionCount(): number {
-    return this.connections.size;
   }
 
   /**

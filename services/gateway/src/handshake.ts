@@ -4,7 +4,7 @@
  * Herald speaks (4–7; 1–3 are retired by Pusher too).
  */
 import type { App, AppRegistry } from '../../core/src/apps/app-registry';
-import { PusherErrors, type PusherErrorSpec } from '../../core/src/protocol/errors';
+import { type PusherErrorSpec, PusherErrors } from '../../core/src/protocol/errors';
 
 const MIN_PROTOCOL = 4;
 const MAX_PROTOCOL = 7;

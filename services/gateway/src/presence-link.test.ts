@@ -1,9 +1,9 @@
-import { systemClock } from '../../core/src/clock';
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import pino from 'pino';
 import { LocalBus } from '../../core/src/bus/local-bus';
 import { subjects } from '../../core/src/bus/subjects';
+import { systemClock } from '../../core/src/clock';
 import { PresenceLink } from './presence-link';
 import { FakePresenceService } from './testing/fake-presence-service';
 
@@ -37,7 +37,10 @@ describe('PresenceLink', () => {
     bus.publish(subjects.gatewaySyncAll, new Uint8Array());
     await settle();
     // The join's update carried the pending count too: one update, seq 1.
-    assert.deepEqual(service.updates.map((u) => [u.seq, u.counts.length, u.joins.length]), [[1, 1, 1]]);
+    assert.deepEqual(
+      service.updates.map((u) => [u.seq, u.counts.length, u.joins.length]),
+      [[1, 1, 1]],
+    );
     assert.deepEqual(service.states, [
       { seq: 1, members: 1, counts: 1, signins: 0 },
       { seq: 1, members: 1, counts: 1, signins: 0 },
@@ -55,7 +58,15 @@ describe('PresenceLink', () => {
     assert.deepEqual(
       service.updates.map((u) => ({ seq: u.seq, counts: u.counts, connections: u.connections, request: u.request })),
       [
-        { seq: 1, counts: [{ appId: 'app-1', channel: 'news', count: 2 }, { appId: 'app-1', channel: 'sport', count: 1 }], connections: [{ appId: 'app-1', count: 3 }], request: false },
+        {
+          seq: 1,
+          counts: [
+            { appId: 'app-1', channel: 'news', count: 2 },
+            { appId: 'app-1', channel: 'sport', count: 1 },
+          ],
+          connections: [{ appId: 'app-1', count: 3 }],
+          request: false,
+        },
         { seq: 2, counts: [{ appId: 'app-1', channel: 'sport', count: 0 }], connections: [], request: false },
       ],
     );
@@ -72,9 +83,10 @@ describe('PresenceLink', () => {
         { userId: 'alice', userInfo: '{"name":"Alice"}' },
       ],
     });
-    assert.deepEqual(service.updates.map((u) => [u.request, u.joins]), [
-      [true, [{ appId: 'app-1', channel: 'presence-room', socketId: '1.1', userId: 'alice', userInfo: '{"name":"Alice"}' }]],
-    ]);
+    assert.deepEqual(
+      service.updates.map((u) => [u.request, u.joins]),
+      [[true, [{ appId: 'app-1', channel: 'presence-room', socketId: '1.1', userId: 'alice', userInfo: '{"name":"Alice"}' }]]],
+    );
   });
 
   it('sends a leave for a member it joined, and nothing for one it did not', async () => {
@@ -83,7 +95,10 @@ describe('PresenceLink', () => {
     link.leave('app-1', 'presence-room', '1.1');
     link.leave('app-1', 'presence-room', '9.9');
     await settle();
-    assert.deepEqual(service.updates.map((u) => u.leaves), [[], [{ appId: 'app-1', channel: 'presence-room', socketId: '1.1' }]]);
+    assert.deepEqual(
+      service.updates.map((u) => u.leaves),
+      [[], [{ appId: 'app-1', channel: 'presence-room', socketId: '1.1' }]],
+    );
     assert.equal(link.stats().members, 0);
   });
 
@@ -102,12 +117,15 @@ describe('PresenceLink', () => {
     const outcome = await link.join('app-1', 'presence-room', '1.1', 'alice', '');
     assert.deepEqual(outcome, { ok: false, reason: 'presence service unavailable (request to herald.presence.updates timed out after 5 ms)', status: 503 });
     await settle();
-    assert.deepEqual(service.updates.map((u) => [u.seq, u.joins.length, u.leaves.length]), [
-      [1, 1, 0],
-      [2, 1, 0],
-      [3, 1, 0],
-      [4, 0, 1],
-    ]);
+    assert.deepEqual(
+      service.updates.map((u) => [u.seq, u.joins.length, u.leaves.length]),
+      [
+        [1, 1, 0],
+        [2, 1, 0],
+        [3, 1, 0],
+        [4, 0, 1],
+      ],
+    );
     assert.equal(link.stats().members, 0);
   });
 
@@ -134,7 +152,10 @@ describe('PresenceLink', () => {
     link.release();
     link.release();
     await settle();
-    assert.deepEqual(service.updates.map((u) => u.counts), [[{ appId: 'app-1', channel: 'news', count: 1 }]]);
+    assert.deepEqual(
+      service.updates.map((u) => u.counts),
+      [[{ appId: 'app-1', channel: 'news', count: 1 }]],
+    );
     assert.deepEqual(service.leases.at(-1), { seq: 1, ttlMs: 15_000, released: true });
     assert.equal(service.leases.filter((l) => l.released).length, 1);
     bus.publish(subjects.gatewaySyncAll, new Uint8Array());

@@ -30,9 +30,7 @@ export interface PresenceMember {
   readonly userInfo: string;
 }
 
-export type JoinOutcome =
-  | { readonly ok: true; readonly members: PresenceMember[] }
-  | { readonly ok: false; readonly reason: string; readonly status: number };
+export type JoinOutcome = { readonly ok: true; readonly members: PresenceMember[] } | { readonly ok: false; readonly reason: string; readonly status: number };
 
 export interface PresenceLinkOptions {
   readonly bus: Bus;
@@ -75,7 +73,10 @@ export class PresenceLink {
     this.subscriptions.push(bus.subscribe(subjects.gatewaySync(gatewayId), answerSync));
     this.subscriptions.push(bus.subscribe(subjects.gatewaySyncAll, answerSync));
     this.renewLease();
-    this.leaseTimer = this.options.clock.setInterval(safely(this.options.logger, 'lease renewal', () => this.renewLease()), this.options.leaseIntervalMs);
+    this.leaseTimer = this.options.clock.setInterval(
+      safely(this.options.logger, 'lease renewal', () => this.renewLease()),
+      this.options.leaseIntervalMs,
+    );
     this.leaseTimer.unref();
   }
 
@@ -105,11 +106,7 @@ export class PresenceLink {
     for (let attempt = 1; attempt <= JOIN_ATTEMPTS; attempt++) {
       const update = this.takeUpdate([join]);
       try {
-        const bytes = await this.options.bus.request(
-          subjects.presenceUpdates,
-          GatewayUpdate.encode(update),
-          this.options.requestTimeoutMs,
-        );
+        const bytes = await this.options.bus.request(subjects.presenceUpdates, GatewayUpdate.encode(update), this.options.requestTimeoutMs);
         const reply = JoinReply.decode(bytes);
         const entry = reply.channels.find((c) => c.appId === appId && c.channel === channel);
         if (!entry) return { ok: false, reason: 'presence service sent no members', status: 500 };

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import { signUserAuth } from '../../core/src/signing/socket-auth';
 import type { App } from '../../core/src/apps/app-registry';
+import { signUserAuth } from '../../core/src/signing/socket-auth';
 import type { Connection } from './connection';
 import { TEST_APP, TestGateway, testApp } from './testing/test-gateway';
 
@@ -27,9 +27,7 @@ describe('Signin', () => {
   it('answers a valid signature with pusher:signin_success and reports the user to presence', async () => {
     const { connection, transport } = gateway.connect();
     await signIn(connection, { id: 'alice', user_info: { name: 'Alice' } });
-    assert.deepEqual(transport.texts(), [
-      JSON.stringify({ event: 'pusher:signin_success', data: JSON.stringify({ user_data: '{"id":"alice","user_info":{"name":"Alice"}}' }) }),
-    ]);
+    assert.deepEqual(transport.texts(), [JSON.stringify({ event: 'pusher:signin_success', data: JSON.stringify({ user_data: '{"id":"alice","user_info":{"name":"Alice"}}' }) })]);
     assert.equal(connection.userId, 'alice');
     const signins = gateway.presenceService.updates.flatMap((u) => u.signins);
     assert.deepEqual(signins, [{ appId: TEST_APP.id, socketId: connection.socketId, userId: 'alice', watchlist: [] }]);
@@ -52,7 +50,10 @@ describe('Signin', () => {
     const { connection, transport } = gateway.connect();
     await signIn(connection, { id: 'alice', watchlist: ['bob'] });
     assert.deepEqual(transport.events(), ['pusher:signin_success']);
-    assert.deepEqual(gateway.presenceService.updates.flatMap((u) => u.signins.map((s) => s.watchlist)), [[]]);
+    assert.deepEqual(
+      gateway.presenceService.updates.flatMap((u) => u.signins.map((s) => s.watchlist)),
+      [[]],
+    );
   });
 
   it('closes the connection with 4009 for a signature that does not match', async () => {
@@ -108,7 +109,10 @@ describe('Signin', () => {
     gateway.disconnect(connection);
     gateway.disconnect(anonymous);
     await gateway.settle();
-    assert.deepEqual(gateway.presenceService.updates.flatMap((u) => u.signouts), [{ appId: TEST_APP.id, socketId: connection.socketId }]);
+    assert.deepEqual(
+      gateway.presenceService.updates.flatMap((u) => u.signouts),
+      [{ appId: TEST_APP.id, socketId: connection.socketId }],
+    );
   });
 
   it('sends nothing to a socket that closed while its user was being registered', async () => {

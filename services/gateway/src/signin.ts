@@ -6,7 +6,7 @@
  * Failure: pusher:error 4009 and close, as Pusher closes unauthorised connections.
  */
 import type { Logger } from '../../core/src/logging/logger';
-import { PusherErrors, ProtocolError } from '../../core/src/protocol/errors';
+import { ProtocolError, PusherErrors } from '../../core/src/protocol/errors';
 import { signinSuccessFrame, watchlistEventsFrame } from '../../core/src/protocol/frames';
 import { verifyUserAuth } from '../../core/src/signing/socket-auth';
 import type { Connection } from './connection';

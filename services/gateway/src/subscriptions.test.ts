@@ -172,10 +172,12 @@ describe('Subscriptions', () => {
     it('refuses channel_data the signature does not cover', async () => {
       const { connection } = gateway.connect();
       const signed = auth(connection, channel, channelData);
-      await assertRefused(
-        async () => gateway.subscriptions.subscribe(connection, { channel, auth: signed, channel_data: JSON.stringify({ user_id: 'mallory' }) }),
-        { channel, type: 'AuthError', message: /^Invalid signature/, status: 401 },
-      );
+      await assertRefused(async () => gateway.subscriptions.subscribe(connection, { channel, auth: signed, channel_data: JSON.stringify({ user_id: 'mallory' }) }), {
+        channel,
+        type: 'AuthError',
+        message: /^Invalid signature/,
+        status: 401,
+      });
       assert.deepEqual(gateway.presenceService.updates, [], 'presence never heard of it');
     });
 
@@ -252,7 +254,10 @@ describe('Subscriptions', () => {
         '{"event":"pusher_internal:subscription_succeeded","channel":"cache-scores","data":"{}"}',
         '{"event":"score","channel":"cache-scores","data":"{\\"home\\":1}"}',
       ]);
-      assert.deepEqual(transport.frames.map((f) => f.via), ['text', 'framed']);
+      assert.deepEqual(
+        transport.frames.map((f) => f.via),
+        ['text', 'framed'],
+      );
     });
 
     it('sends pusher:cache_miss, and the cache_miss webhook, when nothing is cached', async () => {
@@ -291,7 +296,10 @@ describe('Subscriptions', () => {
       held.push(serverTextFrame(channelEventFrame('score', 'cache-scores', 'new')));
       answer({ name: 'score', data: 'old' });
       await subscribing;
-      assert.deepEqual(transport.json().map((f) => f.data), ['{}', 'old', 'new']);
+      assert.deepEqual(
+        transport.json().map((f) => f.data),
+        ['{}', 'old', 'new'],
+      );
       await slow.stop();
     });
   });
@@ -305,6 +313,9 @@ describe('Subscriptions', () => {
     await gateway.settle();
     assert.equal(connection.subscriptions.size, 0);
     assert.equal(gateway.registry.get(TEST_APP.id, 'news'), undefined);
-    assert.deepEqual(gateway.presenceService.updates.flatMap((u) => u.leaves), [{ appId: TEST_APP.id, channel: 'presence-room', socketId: connection.socketId }]);
+    assert.deepEqual(
+      gateway.presenceService.updates.flatMap((u) => u.leaves),
+      [{ appId: TEST_APP.id, channel: 'presence-room', socketId: connection.socketId }],
+    );
   });
 });

@@ -5,10 +5,11 @@
  * SubscriptionRefused, which the FrameHandler turns into `pusher:subscription_error`; the
  * socket stays usable.
  */
+
+import type { Logger } from '../../core/src/logging/logger';
 import { channelNameProblem, classifyChannel, requiresAuth, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
 import { ProtocolError, SubscriptionRefused } from '../../core/src/protocol/errors';
 import { subscriptionSucceededFrame } from '../../core/src/protocol/frames';
-import type { Logger } from '../../core/src/logging/logger';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { CacheReplay } from './cache-replay';

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { createServer, type Socket, connect } from 'node:net';
-import { describe, it } from 'node:test';
+import { connect, createServer, type Socket } from 'node:net';
 import { type Duplex, PassThrough } from 'node:stream';
+import { describe, it } from 'node:test';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { type BatchedWire, TurnBatchedWrites } from './turn-batched-writes';
 

@@ -61,7 +61,14 @@ export function parseCli(argv: readonly string[]): CliArgs {
   const number = (raw: string) => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw);
   if (values.port !== undefined) flags.port = { value: number(values.port), flag: '--port' };
   if (values.host !== undefined) flags.host = { value: values.host, flag: '--host' };
-  if (values.nats !== undefined) flags.natsServers = { value: values.nats.split(',').map((s) => s.trim()).filter(Boolean), flag: '--nats' };
+  if (values.nats !== undefined)
+    flags.natsServers = {
+      value: values.nats
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+      flag: '--nats',
+    };
   if (values.workers !== undefined) flags.gatewayWorkers = { value: number(values.workers), flag: '--workers' };
   if (values['gateway-id'] !== undefined) flags.gatewayId = { value: values['gateway-id'], flag: '--gateway-id' };
   if (values['log-level'] !== undefined) flags.logLevel = { value: values['log-level'], flag: '--log-level' };

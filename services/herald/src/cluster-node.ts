@@ -7,10 +7,10 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, hostname } from 'node:os';
 import { NatsBus } from '../../core/src/bus/nats-bus';
 import { systemClock } from '../../core/src/clock';
-import { JetStreamCacheStore } from '../../core/src/stores/jetstream-cache-store';
-import { JetStreamWebhookQueue } from '../../core/src/webhooks/jetstream-webhook-queue';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
+import { JetStreamCacheStore } from '../../core/src/stores/jetstream-cache-store';
+import { JetStreamWebhookQueue } from '../../core/src/webhooks/jetstream-webhook-queue';
 import { DEFAULT_PORTS } from './default-ports';
 import { runWithWorkers } from './gateway-workers';
 import { type Roles, startNode } from './node';
@@ -28,7 +28,11 @@ const ROLES: Record<ClusterCommand, Roles> = {
 
 /** Unique per process start, so a restarted worker never resumes a dead one's sequence numbers. */
 function nodeId(config: HeraldConfig, command: ClusterCommand, workerIndex: number | undefined): string {
-  const base = config.server.gatewayId ?? hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 40);
+  const base =
+    config.server.gatewayId ??
+    hostname()
+      .replace(/[^A-Za-z0-9_-]/g, '-')
+      .slice(0, 40);
   const worker = workerIndex === undefined ? '' : `-w${workerIndex}`;
   return `${base}-${command}${worker}-${randomBytes(3).toString('hex')}`;
 }

@@ -1,10 +1,10 @@
 /** Embedded mode (`npm start`): every role in one process on the in-process bus. */
 import { LocalBus } from '../../core/src/bus/local-bus';
 import { type Clock, systemClock } from '../../core/src/clock';
-import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
-import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
+import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
+import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
 import { DEFAULT_PORTS } from './default-ports';
 import { type RunningNode, startNode } from './node';
 

@@ -9,6 +9,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type { FastifyInstance } from 'fastify';
+import { signedUrl } from '../../../test/helpers/signed-request';
 import { Api, apiBodyLimit } from '../../api/src/api';
 import { AppRegistry } from '../../core/src/apps/app-registry';
 import { LocalBus } from '../../core/src/bus/local-bus';
@@ -18,7 +19,6 @@ import { appSchema } from '../../core/src/config/app-schema';
 import { createLogger } from '../../core/src/logging/logger';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
 import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
-import { signedUrl } from '../../../test/helpers/signed-request';
 import { createHttpServer } from './http-server';
 
 const APP = { id: 'closing-app', key: 'closing-key', secret: 'closing-secret' };
@@ -131,7 +131,7 @@ describe('HTTP server', () => {
     }
   });
 
-  it('answers every request with 503 and Connection: close while closing, on the events endpoint and on fastify\'s routes', async () => {
+  it("answers every request with 503 and Connection: close while closing, on the events endpoint and on fastify's routes", async () => {
     const [toEndpoint, toFastify] = [await keptAlive(), await keptAlive()];
     // Both connections are open and known to the server before it starts closing.
     assert.equal((await exchange(toEndpoint, 'GET', '/route')).status, 200);

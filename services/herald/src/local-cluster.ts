@@ -102,7 +102,8 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
       app ? `    app           id ${app.id}  key ${app.key}  secret ${app.secret}` : `    apps          from ${config.appsSource}`,
       '  Ctrl-C stops everything.',
       '',
-    ].join('\n') + '\n',
+      '',
+    ].join('\n'),
   );
 
   const stop = async () => {

@@ -2,8 +2,8 @@
 /** The `herald` command. */
 import { ConfigError } from '../../core/src/config/config-error';
 import { type HeraldConfig, loadConfig } from '../../core/src/config/load-config';
-import { createLogger, type Logger } from '../../core/src/logging/logger';
 import { nonNumericAppIdWarning } from '../../core/src/config/numeric-app-ids';
+import { createLogger, type Logger } from '../../core/src/logging/logger';
 import { startupBanner } from './banner';
 import { type CliArgs, parseCli, USAGE } from './cli-args';
 import { runClusterNode } from './cluster-node';

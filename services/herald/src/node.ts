@@ -4,6 +4,8 @@
  * runs the same code, one or more roles per process, on NATS. Each role is a HeraldService,
  * started, drained and stopped by one ServiceGroup in the order of service-order.ts.
  */
+
+import { Api, apiBodyLimit } from '../../api/src/api';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { AppStore } from '../../core/src/apps/app-store';
 import { openAppStore } from '../../core/src/apps/open-app-store';
@@ -16,10 +18,9 @@ import { createMetricsRegistry } from '../../core/src/service/metrics';
 import { ServiceGroup } from '../../core/src/service/service-group';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookQueue } from '../../core/src/webhooks/webhook-queue';
-import { DEFAULT_WEBHOOK_SETTINGS, Webhooks } from '../../webhooks/src/webhooks';
-import { Api, apiBodyLimit } from '../../api/src/api';
 import { Gateway } from '../../gateway/src/gateway';
 import { Presence } from '../../presence/src/presence';
+import { DEFAULT_WEBHOOK_SETTINGS, Webhooks } from '../../webhooks/src/webhooks';
 import { createHttpServer } from './http-server';
 import { inStartOrder } from './service-order';
 

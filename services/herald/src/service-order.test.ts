@@ -22,9 +22,18 @@ describe('a node’s services', () => {
     await group.drain();
     await group.stop();
     assert.deepEqual(calls, [
-      'start webhooks', 'start presence', 'start api', 'start gateway',
-      'drain gateway', 'drain api', 'drain presence', 'drain webhooks',
-      'stop gateway', 'stop api', 'stop presence', 'stop webhooks',
+      'start webhooks',
+      'start presence',
+      'start api',
+      'start gateway',
+      'drain gateway',
+      'drain api',
+      'drain presence',
+      'drain webhooks',
+      'stop gateway',
+      'stop api',
+      'stop presence',
+      'stop webhooks',
     ]);
   });
 
@@ -32,8 +41,14 @@ describe('a node’s services', () => {
     const calls: string[] = [];
     const gateway = recordingService('gateway', calls);
     const webhooks = recordingService('webhooks', calls);
-    assert.deepEqual(inStartOrder({ gateway, webhooks }).map((s) => s.name), ['webhooks', 'gateway']);
-    assert.deepEqual(inStartOrder({ presence: recordingService('presence', calls) }).map((s) => s.name), ['presence']);
+    assert.deepEqual(
+      inStartOrder({ gateway, webhooks }).map((s) => s.name),
+      ['webhooks', 'gateway'],
+    );
+    assert.deepEqual(
+      inStartOrder({ presence: recordingService('presence', calls) }).map((s) => s.name),
+      ['presence'],
+    );
     assert.deepEqual(inStartOrder({}), []);
   });
 });

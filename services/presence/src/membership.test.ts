@@ -36,52 +36,106 @@ function users(m: Membership, channel = CHANNEL): string[] {
 describe('Membership: presence members', () => {
   it('counts a user with two sockets once: member_added on the first, member_removed after the last', () => {
     const m = new Membership();
-    assert.deepEqual(changesOf((c) => m.join('gw-a', member('1.1', 'alice'), c)), [added('alice', '1.1')]);
-    assert.deepEqual(changesOf((c) => m.join('gw-a', member('1.2', 'alice'), c)), []);
+    assert.deepEqual(
+      changesOf((c) => m.join('gw-a', member('1.1', 'alice'), c)),
+      [added('alice', '1.1')],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.join('gw-a', member('1.2', 'alice'), c)),
+      [],
+    );
     assert.deepEqual(users(m), ['alice']);
-    assert.deepEqual(changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.1', c)), []);
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.1', c)),
+      [],
+    );
     assert.deepEqual(users(m), ['alice'], 'still there through the second socket');
-    assert.deepEqual(changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.2', c)), [removed('alice')]);
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.2', c)),
+      [removed('alice')],
+    );
     assert.equal(m.channel(APP, CHANNEL), undefined, 'an empty channel is dropped');
   });
 
   it('counts a user once across two gateways', () => {
     const m = new Membership();
-    assert.deepEqual(changesOf((c) => m.join('gw-a', member('1.1', 'alice'), c)), [added('alice', '1.1')]);
-    assert.deepEqual(changesOf((c) => m.join('gw-b', member('2.1', 'alice'), c)), []);
-    assert.deepEqual(changesOf((c) => m.join('gw-b', member('2.2', 'bob'), c)), [added('bob', '2.2')]);
+    assert.deepEqual(
+      changesOf((c) => m.join('gw-a', member('1.1', 'alice'), c)),
+      [added('alice', '1.1')],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.join('gw-b', member('2.1', 'alice'), c)),
+      [],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.join('gw-b', member('2.2', 'bob'), c)),
+      [added('bob', '2.2')],
+    );
     assert.deepEqual(users(m), ['alice', 'bob']);
-    assert.deepEqual(changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.1', c)), []);
-    assert.deepEqual(changesOf((c) => m.leave('gw-b', APP, CHANNEL, '2.1', c)), [removed('alice')]);
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.1', c)),
+      [],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-b', APP, CHANNEL, '2.1', c)),
+      [removed('alice')],
+    );
     assert.deepEqual(users(m), ['bob']);
   });
 
   it('ignores a repeated join and a leave of an unknown socket, so the totals cannot drift', () => {
     const m = new Membership();
     m.join('gw-a', member('1.1', 'alice'), []);
-    assert.deepEqual(changesOf((c) => m.join('gw-a', member('1.1', 'alice'), c)), []);
-    assert.deepEqual(changesOf((c) => m.leave('gw-a', APP, CHANNEL, '9.9', c)), []);
-    assert.deepEqual(changesOf((c) => m.leave('gw-b', APP, CHANNEL, '1.1', c)), [], 'another gateway cannot remove it');
-    assert.deepEqual(changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.1', c)), [removed('alice')], 'one leave undoes the repeated join');
-    assert.deepEqual(changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.1', c)), [], 'a repeated leave is ignored');
+    assert.deepEqual(
+      changesOf((c) => m.join('gw-a', member('1.1', 'alice'), c)),
+      [],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-a', APP, CHANNEL, '9.9', c)),
+      [],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-b', APP, CHANNEL, '1.1', c)),
+      [],
+      'another gateway cannot remove it',
+    );
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.1', c)),
+      [removed('alice')],
+      'one leave undoes the repeated join',
+    );
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-a', APP, CHANNEL, '1.1', c)),
+      [],
+      'a repeated leave is ignored',
+    );
   });
 
   it('treats a socket that joins again as another user as leaving first', () => {
     const m = new Membership();
     m.join('gw-a', member('1.1', 'alice'), []);
-    assert.deepEqual(changesOf((c) => m.join('gw-a', member('1.1', 'bob'), c)), [removed('alice'), added('bob', '1.1')]);
+    assert.deepEqual(
+      changesOf((c) => m.join('gw-a', member('1.1', 'bob'), c)),
+      [removed('alice'), added('bob', '1.1')],
+    );
     assert.deepEqual(users(m), ['bob']);
   });
 
   it('keeps channels and apps apart', () => {
     const m = new Membership();
     m.join('gw-a', member('1.1', 'alice', 'presence-one'), []);
-    assert.deepEqual(changesOf((c) => m.join('gw-a', member('1.1', 'alice', 'presence-two'), c)), [added('alice', '1.1', 'presence-two')]);
+    assert.deepEqual(
+      changesOf((c) => m.join('gw-a', member('1.1', 'alice', 'presence-two'), c)),
+      [added('alice', '1.1', 'presence-two')],
+    );
     assert.deepEqual(
       changesOf((c) => m.join('gw-a', { ...member('1.1', 'alice', 'presence-one'), appId: 'app-2' }, c)).map((x) => x.kind),
       ['member_added'],
     );
-    assert.deepEqual(changesOf((c) => m.leave('gw-a', APP, 'presence-one', '1.1', c)), [removed('alice', 'presence-one')]);
+    assert.deepEqual(
+      changesOf((c) => m.leave('gw-a', APP, 'presence-one', '1.1', c)),
+      [removed('alice', 'presence-one')],
+    );
     assert.deepEqual(users(m, 'presence-two'), ['alice']);
   });
 
@@ -102,21 +156,47 @@ describe('Membership: presence members', () => {
 describe('Membership: subscription counts', () => {
   it('reports occupied on the first subscriber anywhere and vacated when the total reaches zero', () => {
     const m = new Membership();
-    assert.deepEqual(changesOf((c) => m.setCount('gw-a', APP, 'news', 2, c)), [occupied('news'), count(2, 'news')]);
-    assert.deepEqual(changesOf((c) => m.setCount('gw-b', APP, 'news', 3, c)), [count(5, 'news')]);
+    assert.deepEqual(
+      changesOf((c) => m.setCount('gw-a', APP, 'news', 2, c)),
+      [occupied('news'), count(2, 'news')],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.setCount('gw-b', APP, 'news', 3, c)),
+      [count(5, 'news')],
+    );
     assert.equal(m.channel(APP, 'news')?.subscriptionCount, 5);
-    assert.deepEqual(changesOf((c) => m.setCount('gw-a', APP, 'news', 0, c)), [count(3, 'news')]);
-    assert.deepEqual(changesOf((c) => m.setCount('gw-b', APP, 'news', 0, c)), [count(0, 'news'), vacated('news')]);
+    assert.deepEqual(
+      changesOf((c) => m.setCount('gw-a', APP, 'news', 0, c)),
+      [count(3, 'news')],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.setCount('gw-b', APP, 'news', 0, c)),
+      [count(0, 'news'), vacated('news')],
+    );
     assert.equal(m.channel(APP, 'news'), undefined);
-    assert.deepEqual(changesOf((c) => m.setCount('gw-b', APP, 'news', 1, c)), [occupied('news'), count(1, 'news')], 'occupied again');
+    assert.deepEqual(
+      changesOf((c) => m.setCount('gw-b', APP, 'news', 1, c)),
+      [occupied('news'), count(1, 'news')],
+      'occupied again',
+    );
   });
 
   it('treats counts as absolute: repeating one changes nothing', () => {
     const m = new Membership();
     m.setCount('gw-a', APP, 'news', 4, []);
-    assert.deepEqual(changesOf((c) => m.setCount('gw-a', APP, 'news', 4, c)), []);
-    assert.deepEqual(changesOf((c) => m.setCount('gw-a', APP, 'news', 1, c)), [count(1, 'news')]);
-    assert.deepEqual(changesOf((c) => m.setCount('gw-x', APP, 'news', 0, c)), [], 'zero from a gateway that had nothing');
+    assert.deepEqual(
+      changesOf((c) => m.setCount('gw-a', APP, 'news', 4, c)),
+      [],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.setCount('gw-a', APP, 'news', 1, c)),
+      [count(1, 'news')],
+    );
+    assert.deepEqual(
+      changesOf((c) => m.setCount('gw-x', APP, 'news', 0, c)),
+      [],
+      'zero from a gateway that had nothing',
+    );
   });
 
   it('lists occupied channels of an app by prefix', () => {
@@ -176,7 +256,11 @@ describe('Membership: gateways coming and going', () => {
     assert.deepEqual(users(m), ['carol']);
     assert.equal(m.connections(APP), 1);
     assert.deepEqual(m.gatewayIds(), ['gw-b']);
-    assert.deepEqual(changesOf((c) => m.removeGateway('gw-a', c)), [], 'removing it twice does nothing');
+    assert.deepEqual(
+      changesOf((c) => m.removeGateway('gw-a', c)),
+      [],
+      'removing it twice does nothing',
+    );
   });
 
   it('replaceGateway: applying the same snapshot twice changes nothing the second time', () => {
@@ -190,11 +274,26 @@ describe('Membership: gateways coming and going', () => {
       connections: [{ appId: APP, count: 2 }],
     };
     const first = changesOf((c) => m.replaceGateway('gw-a', 7, snapshot.counts, snapshot.members, snapshot.connections, c));
-    assert.deepEqual(first.filter((c) => c.kind === 'member_added').map((c) => (c as { userId: string }).userId).sort(), ['alice', 'bob']);
-    assert.deepEqual(first.filter((c) => c.kind === 'occupied').map((c) => c.channel).sort(), ['news', CHANNEL].sort());
+    assert.deepEqual(
+      first
+        .filter((c) => c.kind === 'member_added')
+        .map((c) => (c as { userId: string }).userId)
+        .sort(),
+      ['alice', 'bob'],
+    );
+    assert.deepEqual(
+      first
+        .filter((c) => c.kind === 'occupied')
+        .map((c) => c.channel)
+        .sort(),
+      ['news', CHANNEL].sort(),
+    );
     assert.equal(m.gateway('gw-a')?.seq, 7);
 
-    assert.deepEqual(changesOf((c) => m.replaceGateway('gw-a', 8, snapshot.counts, snapshot.members, snapshot.connections, c)), []);
+    assert.deepEqual(
+      changesOf((c) => m.replaceGateway('gw-a', 8, snapshot.counts, snapshot.members, snapshot.connections, c)),
+      [],
+    );
     assert.deepEqual(users(m), ['alice', 'bob']);
     assert.equal(m.channel(APP, CHANNEL)?.subscriptionCount, 2);
     assert.equal(m.connections(APP), 2);
@@ -214,14 +313,7 @@ describe('Membership: gateways coming and going', () => {
 
     // gw-a now: bob left, carol joined, alice's socket 1.3 is someone else, news is empty.
     const changes = changesOf((c) =>
-      m.replaceGateway(
-        'gw-a',
-        2,
-        [{ appId: APP, channel: CHANNEL, count: 3 }],
-        [member('1.1', 'alice'), member('1.3', 'carol')],
-        [{ appId: APP, count: 3 }],
-        c,
-      ),
+      m.replaceGateway('gw-a', 2, [{ appId: APP, channel: CHANNEL, count: 3 }], [member('1.1', 'alice'), member('1.3', 'carol')], [{ appId: APP, count: 3 }], c),
     );
     assert.deepEqual(changes, [removed('bob'), added('carol', '1.3'), count(0, 'news'), vacated('news'), count(4)]);
     assert.deepEqual(users(m), ['alice', 'carol', 'dave'], "gw-b's dave is untouched");

@@ -9,10 +9,10 @@
  */
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock, ClockTimer } from '../../core/src/clock';
-import type { Logger } from '../../core/src/logging/logger';
-import { safely } from '../../core/src/logging/safely';
 import type { WebhookEventMessage } from '../../core/src/codec/messages';
 import type { WebhookEventName } from '../../core/src/config/app-schema';
+import type { Logger } from '../../core/src/logging/logger';
+import { safely } from '../../core/src/logging/safely';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 import type { MembershipChange } from './membership';
 
@@ -72,10 +72,13 @@ export class PresenceWebhooks {
   /** Holds a departure; when the hold ends, it is sent if the app (still) wants it. */
   private hold(key: string, cause: string, event: WebhookEventMessage & { name: WebhookEventName }): void {
     this.cancel(key);
-    const timer = this.clock.setTimeout(safely(this.logger, 'held webhook', () => {
-      this.held.delete(key);
-      if (wantsWebhook(this.apps.byId(event.appId ?? ''), event.name)) this.emit(cause, event);
-    }), this.holdMs);
+    const timer = this.clock.setTimeout(
+      safely(this.logger, 'held webhook', () => {
+        this.held.delete(key);
+        if (wantsWebhook(this.apps.byId(event.appId ?? ''), event.name)) this.emit(cause, event);
+      }),
+      this.holdMs,
+    );
     timer.unref();
     this.held.set(key, timer);
   }

@@ -13,9 +13,9 @@ import type { Bus, BusMessage, BusSubscription } from '../../core/src/bus/bus';
 import { PRESENCE_QUERY_QUEUE, subjects } from '../../core/src/bus/subjects';
 import type { Clock, ClockTimer } from '../../core/src/clock';
 import {
+  type ChannelMembersMessage,
   ChannelQuery,
   ChannelQueryReply,
-  type ChannelMembersMessage,
   ConnectionTotals,
   GatewayLease,
   GatewayState,
@@ -95,13 +95,32 @@ export class Presence implements HeraldService {
   async start(): Promise<void> {
     const { bus } = this.options;
     const { logger } = this.options;
-    this.subscriptions.push(bus.subscribe(subjects.presenceUpdates, safely(logger, 'presence update', (m) => this.onUpdate(m))));
-    this.subscriptions.push(bus.subscribe(subjects.presenceLeases, safely(logger, 'presence lease', (m) => this.onLease(m))));
-    this.subscriptions.push(bus.subscribe(subjects.presenceState, safely(logger, 'presence state', (m) => this.onState(m))));
+    this.subscriptions.push(
+      bus.subscribe(
+        subjects.presenceUpdates,
+        safely(logger, 'presence update', (m) => this.onUpdate(m)),
+      ),
+    );
+    this.subscriptions.push(
+      bus.subscribe(
+        subjects.presenceLeases,
+        safely(logger, 'presence lease', (m) => this.onLease(m)),
+      ),
+    );
+    this.subscriptions.push(
+      bus.subscribe(
+        subjects.presenceState,
+        safely(logger, 'presence state', (m) => this.onState(m)),
+      ),
+    );
     this.requestSyncFromAll();
     const becomeReady = safely(logger, 'presence start', () => {
       this.ready = true;
-      this.querySubscription = bus.subscribe(subjects.presenceQuery, safely(logger, 'presence query', (m) => this.onQuery(m)), { queue: PRESENCE_QUERY_QUEUE });
+      this.querySubscription = bus.subscribe(
+        subjects.presenceQuery,
+        safely(logger, 'presence query', (m) => this.onQuery(m)),
+        { queue: PRESENCE_QUERY_QUEUE },
+      );
       this.scheduleConnectionTotals();
       this.options.logger.info({ replicaId: this.options.replicaId, gateways: this.membership.gatewayIds().length }, 'presence replica ready');
     });
@@ -115,7 +134,10 @@ export class Presence implements HeraldService {
         this.requestSyncFromAll();
       }
     });
-    this.expiryTimer = this.options.clock.setInterval(safely(logger, 'lease expiry', () => this.expireLeases()), 250);
+    this.expiryTimer = this.options.clock.setInterval(
+      safely(logger, 'lease expiry', () => this.expireLeases()),
+      250,
+    );
     this.expiryTimer.unref();
   }
 
@@ -269,23 +291,23 @@ export class Presence implements HeraldService {
   /** Tells gateways every gateway's connection counts (cluster-wide connection limits). */
   private scheduleConnectionTotals(): void {
     if (this.totalsTimer || !this.ready) return;
-    this.totalsTimer = setTimeout(safely(this.options.logger, 'connection totals', () => {
-      this.totalsTimer = undefined;
-      const entries = this.membership
-        .gatewayIds()
-        .flatMap((gatewayId) => [...(this.membership.gateway(gatewayId)?.connections ?? [])].map(([appId, count]) => ({ gatewayId, appId, count })));
-      this.options.bus.publish(subjects.connectionTotals, ConnectionTotals.encode({ entries }));
-    }), CONNECTION_TOTALS_DELAY_MS);
+    this.totalsTimer = setTimeout(
+      safely(this.options.logger, 'connection totals', () => {
+        this.totalsTimer = undefined;
+        const entries = this.membership
+          .gatewayIds()
+          .flatMap((gatewayId) => [...(this.membership.gateway(gatewayId)?.connections ?? [])].map(([appId, count]) => ({ gatewayId, appId, count })));
+        this.options.bus.publish(subjects.connectionTotals, ConnectionTotals.encode({ entries }));
+      }),
+      CONNECTION_TOTALS_DELAY_MS,
+    );
     this.totalsTimer.unref();
   }
 
   private emit(changes: Changes, cause: string): void {
     if (!this.ready) return;
     const now = this.options.clock.now();
-    const events = [
-      ...presenceEvents(changes.members, cause, now),
-      ...watchlistEvents(changes.users, this.users, this.options.apps, cause, now),
-    ];
+    const events = [...presenceEvents(changes.members, cause, now), ...watchlistEvents(changes.users, this.users, this.options.apps, cause, now)];
     for (const event of events) this.options.bus.publish(event.subject, event.data);
     this.webhooks.handle(changes.members, cause);
     for (const change of changes.members) {

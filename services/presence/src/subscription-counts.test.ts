@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AppRegistry } from '../../core/src/apps/app-registry';
 import { LocalBus } from '../../core/src/bus/local-bus';
-import { ManualClock } from '../../core/src/manual-clock';
+import type { WebhookEventMessage } from '../../core/src/codec/messages';
 import { appSchema } from '../../core/src/config/app-schema';
 import { createLogger } from '../../core/src/logging/logger';
-import type { WebhookEventMessage } from '../../core/src/codec/messages';
+import { ManualClock } from '../../core/src/manual-clock';
 import { SubscriptionCounts } from './subscription-counts';
 
 const INTERVAL_MS = 1000;
@@ -55,7 +55,10 @@ describe('SubscriptionCounts', () => {
 
     const ids = (r: typeof a) => r.emitted.map((e) => `${e.subscriptionCount} ${e.id}`);
     assert.deepEqual(ids(a), ids(b));
-    assert.deepEqual(a.emitted.map((e) => e.subscriptionCount), [3, 2]);
+    assert.deepEqual(
+      a.emitted.map((e) => e.subscriptionCount),
+      [3, 2],
+    );
     assert.notEqual(a.emitted[0].id, a.emitted[1].id);
   });
 });

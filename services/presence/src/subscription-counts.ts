@@ -10,9 +10,9 @@ import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
 import type { Clock, ClockTimer } from '../../core/src/clock';
+import { encodeEvent } from '../../core/src/codec/event-codec';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
-import { encodeEvent } from '../../core/src/codec/event-codec';
 import { classifyChannel } from '../../core/src/protocol/channel-names';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 
@@ -51,7 +51,10 @@ export class SubscriptionCounts {
     if (state.timer) return;
     const wait = Math.max(0, state.sentAt + this.intervalMs - this.clock.now());
     const current = state;
-    current.timer = this.clock.setTimeout(safely(this.logger, 'subscription count', () => this.flush(appId, channel, key, current)), wait);
+    current.timer = this.clock.setTimeout(
+      safely(this.logger, 'subscription count', () => this.flush(appId, channel, key, current)),
+      wait,
+    );
     current.timer.unref();
   }
 

@@ -4,12 +4,13 @@
  * back-off otherwise, and dead-lettered — counted, listed, replayable — when the retry
  * window is over. Delivery is at least once: receivers de-duplicate by each event's `id`.
  */
-import { WEBHOOK_BATCH_MAX_EVENTS, WEBHOOK_BATCH_MAX_WAIT_MS } from '../../core/src/webhooks/webhook-batching';
+
 import { Counter, type Registry } from 'prom-client';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
+import { WEBHOOK_BATCH_MAX_EVENTS, WEBHOOK_BATCH_MAX_WAIT_MS } from '../../core/src/webhooks/webhook-batching';
 import type { QueuedWebhook, WebhookQueue } from '../../core/src/webhooks/webhook-queue';
 import { nextRetry } from './retry-policy';
 import { WebhookBatcher } from './webhook-batcher';
@@ -101,7 +102,15 @@ export class Webhooks implements HeraldService {
           const batch = items.filter((item) => (webhook.events as readonly string[]).includes(item.event.name));
           if (batch.length === 0) return;
           for (const item of batch) wanted.add(item);
-          const result = await sendWebhook(app, webhook, webhookBody(batch.map((i) => i.event), clock.now()), settings.timeoutMs);
+          const result = await sendWebhook(
+            app,
+            webhook,
+            webhookBody(
+              batch.map((i) => i.event),
+              clock.now(),
+            ),
+            settings.timeoutMs,
+          );
           if (!result.ok) for (const item of batch) failures.set(item, result.reason);
         }),
       );

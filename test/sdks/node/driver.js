@@ -27,7 +27,8 @@ async function bodyOf(response) {
 const OPS = {
   trigger: (a) => client.trigger(a.channels, a.event, a.data, { ...(a.socket_id ? { socket_id: a.socket_id } : {}), ...(a.info ? { info: a.info } : {}) }).then(bodyOf),
   trigger_batch: (a) => client.triggerBatch(a.batch).then(bodyOf),
-  channels_info: (a) => client.get({ path: '/channels', params: { ...(a.prefix ? { filter_by_prefix: a.prefix } : {}), ...(a.info ? { info: a.info.join(',') } : {}) } }).then(bodyOf),
+  channels_info: (a) =>
+    client.get({ path: '/channels', params: { ...(a.prefix ? { filter_by_prefix: a.prefix } : {}), ...(a.info ? { info: a.info.join(',') } : {}) } }).then(bodyOf),
   channel_info: (a) => client.get({ path: `/channels/${a.channel}`, params: a.info ? { info: a.info.join(',') } : {} }).then(bodyOf),
   users_info: (a) => client.get({ path: `/channels/${a.channel}/users` }).then(bodyOf),
   terminate_user_connections: (a) => client.terminateUserConnections(a.user_id).then(bodyOf),

@@ -3,10 +3,11 @@
  * other timestamped client events at a rate under Pusher's 10 per second per connection.
  * Both members of a pair live in the same worker, which knows who may send.
  */
-import type { ChatResult } from '../worker-protocol';
+
 import type { RunOptions } from '../run-options';
 import type { RunResult } from '../run-result';
 import { deliveryReport, ScenarioContext } from '../scenario-context';
+import type { ChatResult } from '../worker-protocol';
 
 export async function runClientEvents(options: RunOptions): Promise<RunResult> {
   const ctx = new ScenarioContext(options);

@@ -27,9 +27,7 @@ export async function runPresenceChurn(options: RunOptions): Promise<RunResult> 
   const ctx = new ScenarioContext(options);
   try {
     const channelOf = (i: number) => Math.floor(i / options.membersPerChannel);
-    const { report } = await ctx.open(
-      ctx.plan(options.connections, (i) => ({ channel: `presence-bench-${channelOf(i)}`, userId: `user-${i}` }), channelOf),
-    );
+    const { report } = await ctx.open(ctx.plan(options.connections, (i) => ({ channel: `presence-bench-${channelOf(i)}`, userId: `user-${i}` }), channelOf));
     const server = ctx.serverReport(report.subscribed);
     await ctx.reset();
     const churns = await ctx.pool.all<ChurnResult>({

@@ -1,6 +1,6 @@
 /** The parts of fanout and many-channels that find-max repeats: subscribe once, then publish phases. */
 import { CpuMeter, type CpuUse } from '../cpu-meter';
-import { publishAtRate, type PublishOutcome } from '../publish-at-rate';
+import { type PublishOutcome, publishAtRate } from '../publish-at-rate';
 import type { ConnectionReport } from '../run-result';
 import type { Collected, ScenarioContext } from '../scenario-context';
 

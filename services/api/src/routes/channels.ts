@@ -1,9 +1,9 @@
 /** GET /apps/:app_id/channels, /channels/:channel_name and /channels/:channel_name/users. */
 import type { FastifyInstance } from 'fastify';
 import { channelNameProblem, classifyChannel } from '../../../core/src/protocol/channel-names';
+import { apiErrors } from '../api-errors';
 import type { ChannelInfoClient } from '../channel-info-client';
 import { readInfo } from '../event-publisher';
-import { apiErrors } from '../api-errors';
 import { authenticatedApp } from '../request-auth';
 
 export interface ChannelRoutesOptions {

@@ -5,9 +5,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../../core/src/apps/app-registry';
 import { classifyChannel } from '../../../core/src/protocol/channel-names';
+import { apiErrors } from '../api-errors';
 import type { ChannelInfo, ChannelInfoClient } from '../channel-info-client';
 import { type EventPublisher, readTrigger, type TriggerRequest } from '../event-publisher';
-import { apiErrors } from '../api-errors';
 import { authenticatedApp } from '../request-auth';
 
 export interface EventRoutesOptions {

@@ -4,8 +4,8 @@
  * official Python SDK (pusher 3.3) sends: its app is the one whose auth_key signed it.
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { EventPublisher } from '../event-publisher';
 import { apiErrors } from '../api-errors';
+import type { EventPublisher } from '../event-publisher';
 import { authenticatedApp } from '../request-auth';
 
 export async function userRoutes(fastify: FastifyInstance, options: { publisher: EventPublisher }): Promise<void> {

@@ -66,7 +66,13 @@ export function appStoreContract(name: string, makeSource: () => Promise<AppSour
     it('loads every app of the source at open, found by id and by key, with the defaults of the apps file', async () => {
       const store = await source.open([SHOP, BLOG]);
       const { registry } = store;
-      assert.deepEqual(registry.all().map((a) => a.id).sort(), ['blog', 'shop']);
+      assert.deepEqual(
+        registry
+          .all()
+          .map((a) => a.id)
+          .sort(),
+        ['blog', 'shop'],
+      );
       const shop = registry.byId('shop');
       assert.equal(registry.byKey('shop-key'), shop);
       assert.deepEqual([shop?.secret, shop?.name, shop?.clientEvents, shop?.enabled], ['shop-secret', 'Shop', false, true]);
@@ -93,7 +99,10 @@ export function appStoreContract(name: string, makeSource: () => Promise<AppSour
     it('never serves an invalid entry, and reports it naming the field', async () => {
       if (source.invalidEntries === 'skipped') {
         const { registry } = await source.open([SHOP, BROKEN]);
-        assert.deepEqual(registry.all().map((a) => a.id), ['shop']);
+        assert.deepEqual(
+          registry.all().map((a) => a.id),
+          ['shop'],
+        );
         assert.equal(registry.byKey('broken-key'), undefined);
         const reports = source.reports().filter((line) => line.includes('"broken"'));
         assert.equal(reports.length, 1, String(source.reports()));
@@ -101,7 +110,10 @@ export function appStoreContract(name: string, makeSource: () => Promise<AppSour
       } else {
         await assert.rejects(source.open([SHOP, BROKEN]), (err: unknown) => {
           assert.ok(err instanceof ConfigError, String(err));
-          assert.ok(err.problems.some((p) => /limits\.maxPresenceMembers/.test(p)), String(err.problems));
+          assert.ok(
+            err.problems.some((p) => /limits\.maxPresenceMembers/.test(p)),
+            String(err.problems),
+          );
           return true;
         });
       }
@@ -121,14 +133,23 @@ export function appStoreContract(name: string, makeSource: () => Promise<AppSour
       }
       const store = await source.open([SHOP, BLOG]);
       const { registry } = store;
-      await changes.replace([{ id: 'shop', key: 'shop-new-key', secret: 'shop-secret', enabled: false }, { id: 'news', key: 'news-key', secret: 'n' }]);
+      await changes.replace([
+        { id: 'shop', key: 'shop-new-key', secret: 'shop-secret', enabled: false },
+        { id: 'news', key: 'news-key', secret: 'n' },
+      ]);
       await eventually(() => registry.byKey('news-key') !== undefined && registry.byId('blog') === undefined, 'the change');
       assert.equal(store.registry, registry, 'the same registry object, updated in place');
       assert.equal(registry.byKey('shop-key'), undefined, 'the old key is unknown');
       const shop = registry.byKey('shop-new-key');
       assert.deepEqual([shop?.id, shop?.enabled, shop?.clientEvents, shop?.name], ['shop', false, true, undefined], 'fields left out are back to their defaults');
       assert.equal(shop?.limits.maxPresenceMembers, 100);
-      assert.deepEqual(registry.all().map((a) => a.id).sort(), ['news', 'shop']);
+      assert.deepEqual(
+        registry
+          .all()
+          .map((a) => a.id)
+          .sort(),
+        ['news', 'shop'],
+      );
     });
 
     it('drops an app whose entry turns invalid, reports it, and takes it back once repaired', async (t) => {
@@ -141,7 +162,10 @@ export function appStoreContract(name: string, makeSource: () => Promise<AppSour
       await changes.replace([SHOP, { ...BLOG, limits: { maxPresenceMembers: 'lots' } }]);
       await eventually(() => registry.byId('blog') === undefined, 'the invalid app to go');
       assert.ok(registry.byId('shop'), 'the other app goes on');
-      assert.ok(source.reports().some((line) => line.includes('"blog"') && /limits\.maxPresenceMembers/.test(line)), String(source.reports()));
+      assert.ok(
+        source.reports().some((line) => line.includes('"blog"') && /limits\.maxPresenceMembers/.test(line)),
+        String(source.reports()),
+      );
       await changes.replace([SHOP, BLOG]);
       await eventually(() => registry.byId('blog') !== undefined, 'the repaired app');
     });
@@ -160,7 +184,10 @@ export function appStoreContract(name: string, makeSource: () => Promise<AppSour
         // A store opened now sees the change: a closed one still following would too, soon.
         const fresh = await source.changes.reopen();
         assert.ok(fresh.registry.byId('blog'));
-        assert.deepEqual(store.registry.all().map((a) => a.id), ['shop']);
+        assert.deepEqual(
+          store.registry.all().map((a) => a.id),
+          ['shop'],
+        );
       }
     });
   });

@@ -131,7 +131,13 @@ describe('PostgresAppStore against PostgreSQL', () => {
 
   async function open(url: string, options: { refreshMs?: number; registry?: AppRegistry } = {}) {
     const logs = captureLogs('debug');
-    const store = await PostgresAppStore.open({ url, logger: logs.logger, refreshMs: options.refreshMs ?? 60_000, registry: options.registry, reconnectBackoff: { initialMs: 100, multiplier: 2, maxMs: 200, jitter: 0 } });
+    const store = await PostgresAppStore.open({
+      url,
+      logger: logs.logger,
+      refreshMs: options.refreshMs ?? 60_000,
+      registry: options.registry,
+      reconnectBackoff: { initialMs: 100, multiplier: 2, maxMs: 200, jitter: 0 },
+    });
     stores.push(store);
     return { store, logs };
   }
@@ -218,7 +224,13 @@ describe('PostgresAppStore against PostgreSQL', () => {
     assert.equal(store.problems().size, 0);
     await db.sql(`DELETE FROM herald_apps WHERE id = 'two'`);
     await waitFor(() => registry.byId('two') === undefined, 'the deleted app to go', 2000);
-    assert.deepEqual(registry.all().map((a) => a.id).sort(), ['broken', 'one']);
+    assert.deepEqual(
+      registry
+        .all()
+        .map((a) => a.id)
+        .sort(),
+      ['broken', 'one'],
+    );
     assert.ok(logs.matching(/apps reloaded from PostgreSQL/).some((line) => line.reason === 'notify'));
   });
 

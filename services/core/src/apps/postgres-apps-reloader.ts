@@ -10,7 +10,7 @@ import { ConfigError } from '../config/config-error';
 import type { Logger } from '../logging/logger';
 import { type BackoffPolicy, backoffDelay } from '../retry/backoff';
 import type { AppRegistry } from './app-registry';
-import { type AppRow, parseAppRows, readAppRows, type RowProblem } from './postgres-app-rows';
+import { type AppRow, parseAppRows, type RowProblem, readAppRows } from './postgres-app-rows';
 import { APPS_CHANNEL, APPS_TABLE } from './postgres-apps-schema';
 
 export interface PostgresAppsReloaderOptions {

@@ -53,7 +53,10 @@ export async function ensureAppsSchema(pool: Pool, logger: Logger): Promise<void
     await client.query('ROLLBACK').catch(() => undefined);
     const exists = await tableExists(client).catch(() => false);
     if (!exists) throw new Error(`cannot create table ${APPS_TABLE} (${(err as Error).message}); create it with the SQL in the README`, { cause: err });
-    logger.warn({ err: (err as Error).message }, `cannot create or update the ${APPS_TABLE} table or its trigger; using the table as it is (without the trigger, changes apply at the periodic reload)`);
+    logger.warn(
+      { err: (err as Error).message },
+      `cannot create or update the ${APPS_TABLE} table or its trigger; using the table as it is (without the trigger, changes apply at the periodic reload)`,
+    );
   } finally {
     client.release();
   }

@@ -136,7 +136,17 @@ export function busContract(name: string, makeBus: () => Promise<BusPair>): void
       const last = new Inbox();
       await subscribed(peer, `${prefix}.w.*.end`, middle.handler);
       await subscribed(peer, `${prefix}.w.*`, last.handler);
-      const published = [`${prefix}.w.x.end`, `${prefix}.w.x.y.end`, `${prefix}.w.end`, `${prefix}.w.x`, `${prefix}.w`, `${prefix}.w.y.end.more`, `${prefix}.v.x.end`, `${prefix}.w.x.start`, `${prefix}.v.x`];
+      const published = [
+        `${prefix}.w.x.end`,
+        `${prefix}.w.x.y.end`,
+        `${prefix}.w.end`,
+        `${prefix}.w.x`,
+        `${prefix}.w`,
+        `${prefix}.w.y.end.more`,
+        `${prefix}.v.x.end`,
+        `${prefix}.w.x.start`,
+        `${prefix}.v.x`,
+      ];
       for (const subject of published) bus.publish(subject, bytes(subject));
       await barrier();
       assert.deepEqual(middle.subjects(), [`${prefix}.w.x.end`]);
@@ -187,7 +197,7 @@ export function busContract(name: string, makeBus: () => Promise<BusPair>): void
       );
     });
 
-    it('keeps one publisher\'s order across publish and request, on different subjects', async () => {
+    it("keeps one publisher's order across publish and request, on different subjects", async () => {
       const arrived: string[] = [];
       await subscribed(peer, `${prefix}.order.event`, (message) => arrived.push(message.subject));
       await subscribed(peer, `${prefix}.order.query`, (message) => {
@@ -205,14 +215,10 @@ export function busContract(name: string, makeBus: () => Promise<BusPair>): void
       const ranInsidePublish: boolean[] = [];
       const inbox = new Inbox();
       // Subscribed on `bus` itself: the case where a synchronous delivery would be possible.
-      await subscribed(
-        bus,
-        `${prefix}.async`,
-        (message) => {
-          ranInsidePublish.push(publishing);
-          inbox.handler(message);
-        },
-      );
+      await subscribed(bus, `${prefix}.async`, (message) => {
+        ranInsidePublish.push(publishing);
+        inbox.handler(message);
+      });
       publishing = true;
       bus.publish(`${prefix}.async`, bytes('1'));
       publishing = false;
@@ -231,8 +237,15 @@ export function busContract(name: string, makeBus: () => Promise<BusPair>): void
       await plain.received(count, 'every message at the plain subscriber');
       await barrier();
 
-      const delivered = members.flatMap((m) => m.texts()).map(Number).sort((a, b) => a - b);
-      assert.deepEqual(delivered, Array.from({ length: count }, (_, i) => i), 'each message reached exactly one member');
+      const delivered = members
+        .flatMap((m) => m.texts())
+        .map(Number)
+        .sort((a, b) => a - b);
+      assert.deepEqual(
+        delivered,
+        Array.from({ length: count }, (_, i) => i),
+        'each message reached exactly one member',
+      );
       for (const [i, member] of members.entries()) assert.ok(member.messages.length > 0, `member ${i} got no message`);
       assert.equal(plain.messages.length, count, 'a plain subscriber beside the group gets every message');
     });

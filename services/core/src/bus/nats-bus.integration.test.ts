@@ -85,10 +85,7 @@ describe('NatsBus across a nats-server restart', () => {
     await disconnected;
     assert.equal(subscriber.isConnected(), false);
 
-    const reconnected = Promise.all([
-      subStatus.next('reconnected', "subscriber 'reconnected'"),
-      pubStatus.next('reconnected', "publisher 'reconnected'"),
-    ]);
+    const reconnected = Promise.all([subStatus.next('reconnected', "subscriber 'reconnected'"), pubStatus.next('reconnected', "publisher 'reconnected'")]);
     await server.restart();
     await reconnected;
     assert.equal(subscriber.isConnected(), true);
@@ -122,7 +119,7 @@ describe('NatsBus across a nats-server restart', () => {
 });
 
 describe('NatsBus publish', () => {
-  it('refuses a message over the server\'s max_payload in publish itself, and goes on working', async () => {
+  it("refuses a message over the server's max_payload in publish itself, and goes on working", async () => {
     const bus = await NatsBus.connect({ servers: [nats.url], name: 'max-payload' });
     try {
       const received: string[] = [];

@@ -4,17 +4,8 @@
  * the client's reconnect buffer — callers that must know an event reached the server
  * (the api) call `flush`, which needs a round trip to the server.
  */
-import { connect, type NatsConnection, type Subscription, ErrorCode, type NatsError } from 'nats';
-import {
-  type Bus,
-  BusClosedError,
-  type BusHandler,
-  BusNoRespondersError,
-  type BusStatus,
-  type BusSubscription,
-  BusTimeoutError,
-  type SubscribeOptions,
-} from './bus';
+import { connect, ErrorCode, type NatsConnection, type NatsError, type Subscription } from 'nats';
+import { type Bus, BusClosedError, type BusHandler, BusNoRespondersError, type BusStatus, type BusSubscription, BusTimeoutError, type SubscribeOptions } from './bus';
 import { type HandlerErrorReporter, reportToStderr } from './handler-errors';
 import { assertSupportedNatsServer } from './nats-server-version';
 

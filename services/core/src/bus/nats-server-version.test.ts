@@ -11,11 +11,14 @@ describe('assertSupportedNatsServer', () => {
 
   it('refuses older releases, naming the server and the minimum', () => {
     for (const v of ['2.8.4', '2.2.0', '1.4.1']) {
-      assert.throws(() => assertSupportedNatsServer(v, 'nats://old:4222'), (err: Error) => {
-        assert.match(err.message, new RegExp(`nats-server ${v.replace(/\./g, '\\.')} at nats://old:4222 is not supported`));
-        assert.match(err.message, /needs 2\.9\.0 or later/);
-        return true;
-      });
+      assert.throws(
+        () => assertSupportedNatsServer(v, 'nats://old:4222'),
+        (err: Error) => {
+          assert.match(err.message, new RegExp(`nats-server ${v.replace(/\./g, '\\.')} at nats://old:4222 is not supported`));
+          assert.match(err.message, /needs 2\.9\.0 or later/);
+          return true;
+        },
+      );
     }
   });
 

@@ -1,5 +1,5 @@
-import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { decodeEvent, encodeEvent } from './event-codec';
 import { GatewayLease, GatewayUpdate, WebhookEvent } from './messages';
 

@@ -8,7 +8,11 @@ export const appLimitsSchema = z.strictObject({
   /** Concurrent connections for the app; 0 = unlimited. Over it: pusher:error 4004. */
   maxConnections: z.number().int().min(0).default(0),
   /** Size of an event's `data` (HTTP API and client events). Over it: HTTP 413 / pusher:error. */
-  maxEventPayloadBytes: z.number().int().min(1).default(10 * 1024),
+  maxEventPayloadBytes: z
+    .number()
+    .int()
+    .min(1)
+    .default(10 * 1024),
   maxChannelsPerTrigger: z.number().int().min(1).default(100),
   maxEventsPerBatch: z.number().int().min(1).default(10),
   maxChannelNameLength: z.number().int().min(1).default(200),
@@ -21,24 +25,23 @@ export const appLimitsSchema = z.strictObject({
   maxApiRequestsPerSecond: z.number().int().min(0).default(0),
   maxWatchlistSize: z.number().int().min(0).default(100),
   /** How long a cache channel keeps its last event. */
-  cacheTtlSeconds: z.number().int().min(1).default(30 * 60),
+  cacheTtlSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .default(30 * 60),
 });
 
-const WEBHOOK_EVENT_NAMES = [
-  'channel_occupied',
-  'channel_vacated',
-  'member_added',
-  'member_removed',
-  'client_event',
-  'cache_miss',
-  'subscription_count',
-] as const;
+const WEBHOOK_EVENT_NAMES = ['channel_occupied', 'channel_vacated', 'member_added', 'member_removed', 'client_event', 'cache_miss', 'subscription_count'] as const;
 export type WebhookEventName = (typeof WEBHOOK_EVENT_NAMES)[number];
 
 const webhookSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   /** Which events this URL receives; all of them when left out. */
-  events: z.array(z.enum(WEBHOOK_EVENT_NAMES)).min(1).default([...WEBHOOK_EVENT_NAMES]),
+  events: z
+    .array(z.enum(WEBHOOK_EVENT_NAMES))
+    .min(1)
+    .default([...WEBHOOK_EVENT_NAMES]),
   /** Extra headers sent with every POST (e.g. an auth token of the receiver). */
   headers: z.record(z.string(), z.string()).default({}),
 });
@@ -50,8 +53,15 @@ const userAuthenticationSchema = z.strictObject({
 });
 
 export const appSchema = z.strictObject({
-  id: z.string().regex(/^[A-Za-z0-9_-]+$/, 'app id may only contain A-Z a-z 0-9 _ -').max(64),
-  key: z.string().min(1).max(128).regex(/^[A-Za-z0-9_.-]+$/, 'app key may only contain A-Z a-z 0-9 _ - .'),
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'app id may only contain A-Z a-z 0-9 _ -')
+    .max(64),
+  key: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[A-Za-z0-9_.-]+$/, 'app key may only contain A-Z a-z 0-9 _ - .'),
   secret: z.string().min(1),
   name: z.string().optional(),
   enabled: z.boolean().default(true),

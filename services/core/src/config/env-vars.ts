@@ -38,7 +38,11 @@ export const OTHER_ENV_VARS = ['HERALD_WORKER_INDEX'] as const;
 
 export function parseEnvValue(parser: Parser, raw: string): unknown {
   if (parser === 'string') return raw;
-  if (parser === 'list') return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (parser === 'list')
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const n = Number(raw);
   // Leave a non-number as the string so the schema reports "expected number" with the name.
   return raw.trim() !== '' && Number.isFinite(n) ? n : raw;

@@ -117,7 +117,7 @@ describe('loadConfig: server settings', () => {
     assert.equal(env.HERALD_PORT, 'tcp://10.96.0.10:6001', 'a Service named herald collides with HERALD_PORT');
     assert.ok('HERALD_GATEWAY_PORT_6001_TCP_ADDR' in env && 'HERALD_SERVICE_PORT_METRICS' in env);
     const config = loadConfig({ env });
-    assert.equal(config.server.port, undefined, 'the service link is not taken for Herald\'s port');
+    assert.equal(config.server.port, undefined, "the service link is not taken for Herald's port");
 
     // Herald's own settings beside them still apply, and still win.
     const withPort = loadConfig({ env: { ...env, HERALD_PORT: '7001', HERALD_GATEWAY_ID: 'gw-a' } });
@@ -217,8 +217,14 @@ describe('loadConfig: apps', () => {
     const json = '{\n  "apps": [\n    {\n      "id": "bad id!",\n      "key": "k",\n      "secret": "s",\n      "sekret": "typo"\n    }\n  ]\n}\n';
     const problems = problemsOf({ env: {}, appsFile: 'apps.json', readFile: withFiles({ 'apps.json': json }) });
     assert.equal(problems.length, 2, problems.join('; '));
-    assert.ok(problems.some((p) => /^apps file apps\.json:4: apps\[0\]\.id: app id may only contain/.test(p)), problems.join('; '));
-    assert.ok(problems.some((p) => /^apps file apps\.json:\d+: apps\[0\]: Unrecognized key: "sekret"/.test(p)), problems.join('; '));
+    assert.ok(
+      problems.some((p) => /^apps file apps\.json:4: apps\[0\]\.id: app id may only contain/.test(p)),
+      problems.join('; '),
+    );
+    assert.ok(
+      problems.some((p) => /^apps file apps\.json:\d+: apps\[0\]: Unrecognized key: "sekret"/.test(p)),
+      problems.join('; '),
+    );
   });
 
   it('reports YAML syntax errors with the file and the position', () => {
@@ -234,13 +240,9 @@ describe('loadConfig: apps', () => {
 
   it('refuses two apps with the same key, or the same id', () => {
     const sameKey = YAML_APPS.replace('key: blog-key', 'key: shop-key');
-    assert.deepEqual(problemsOf({ env: {}, appsFile: 'apps.yaml', readFile: withFiles({ 'apps.yaml': sameKey }) }), [
-      'apps file apps.yaml: two apps have the key "shop-key"',
-    ]);
+    assert.deepEqual(problemsOf({ env: {}, appsFile: 'apps.yaml', readFile: withFiles({ 'apps.yaml': sameKey }) }), ['apps file apps.yaml: two apps have the key "shop-key"']);
     const sameId = YAML_APPS.replace('id: blog', 'id: shop');
-    assert.deepEqual(problemsOf({ env: {}, appsFile: 'apps.yaml', readFile: withFiles({ 'apps.yaml': sameId }) }), [
-      'apps file apps.yaml: two apps have the id "shop"',
-    ]);
+    assert.deepEqual(problemsOf({ env: {}, appsFile: 'apps.yaml', readFile: withFiles({ 'apps.yaml': sameId }) }), ['apps file apps.yaml: two apps have the id "shop"']);
   });
 
   it('refuses HERALD_APP_* variables together with an apps file, naming each', () => {

@@ -3,13 +3,14 @@
  * `HERALD_*` environment variables and command-line flags, then validates it. Every problem
  * names the field and its source; unknown `HERALD_*` variables are problems too.
  */
+
+import { WEBHOOK_BATCH_MAX_WAIT_MS } from '../webhooks/webhook-batching';
 import type { AppConfig } from './app-schema';
 import { appsDatabaseUrlProblem, isAppsDatabaseUrl, redactDatabaseUrl } from './apps-database-url';
 import { ConfigError } from './config-error';
-import { APP_ENV_VARS, OTHER_ENV_VARS, SERVER_ENV_VARS, parseEnvValue } from './env-vars';
+import { APP_ENV_VARS, OTHER_ENV_VARS, parseEnvValue, SERVER_ENV_VARS } from './env-vars';
 import { isKubernetesServiceLink } from './kubernetes-service-links';
-import { defaultApp, isAppsProblem, loadAppsFile, type LoadedApps } from './load-apps';
-import { WEBHOOK_BATCH_MAX_WAIT_MS } from '../webhooks/webhook-batching';
+import { defaultApp, isAppsProblem, type LoadedApps, loadAppsFile } from './load-apps';
 import { type ServerConfig, serverSchema } from './server-schema';
 
 export interface HeraldConfig {
@@ -69,9 +70,7 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
   }
   const server = parsed.success ? parsed.data : undefined;
   if (server && server.leaseTtlMs <= server.leaseIntervalMs) {
-    problems.push(
-      `${sourceOf.leaseTtlMs ?? 'leaseTtlMs'}: the lease TTL (${server.leaseTtlMs} ms) must be longer than the renewal interval (${server.leaseIntervalMs} ms)`,
-    );
+    problems.push(`${sourceOf.leaseTtlMs ?? 'leaseTtlMs'}: the lease TTL (${server.leaseTtlMs} ms) must be longer than the renewal interval (${server.leaseIntervalMs} ms)`);
   }
   // JetStream would hand a batch to another webhooks process while the first still delivers it.
   if (server && server.webhookAckWaitMs <= server.webhookTimeoutMs + WEBHOOK_BATCH_MAX_WAIT_MS) {

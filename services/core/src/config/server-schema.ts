@@ -13,12 +13,23 @@ export const serverSchema = z.strictObject({
   /** After pinging a silent client, how long to wait for any frame before closing with 4201. */
   pongTimeoutSeconds: z.number().int().min(1).max(600).default(30),
   /** Largest WebSocket frame accepted from a client; a larger one closes that socket (1009). */
-  maxFrameBytes: z.number().int().min(1024).default(64 * 1024),
+  maxFrameBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   /** A socket whose unsent bytes pass this is closed with 4100 instead of buffering without bound. */
-  maxSocketBufferBytes: z.number().int().min(1024).default(4 * 1024 * 1024),
+  maxSocketBufferBytes: z
+    .number()
+    .int()
+    .min(1024)
+    .default(4 * 1024 * 1024),
   /** NATS servers; empty = embedded in-process bus. */
   natsServers: z.array(z.string().regex(/^(nats|tls|ws|wss):\/\//, 'must be a nats:// URL')).default([]),
-  gatewayId: z.string().regex(/^[A-Za-z0-9_-]+$/).optional(),
+  gatewayId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .optional(),
   gatewayWorkers: z.number().int().min(1).max(256).optional(),
   leaseIntervalMs: z.number().int().min(100).default(5000),
   leaseTtlMs: z.number().int().min(300).default(15000),
@@ -30,7 +41,11 @@ export const serverSchema = z.strictObject({
   /** How long the api waits for the bus to confirm a publish before answering 503. */
   busTimeoutMs: z.number().int().min(10).default(2000),
   /** Webhook retries go on this long after an event was queued (Pusher: 5 minutes). */
-  webhookRetryWindowMs: z.number().int().min(1000).default(5 * 60 * 1000),
+  webhookRetryWindowMs: z
+    .number()
+    .int()
+    .min(1000)
+    .default(5 * 60 * 1000),
   /** A webhook receiver must answer 2xx within this. */
   webhookTimeoutMs: z.number().int().min(100).default(4000),
   /** Cluster mode: a delivery not acknowledged this long (its process died) is handed out again. */

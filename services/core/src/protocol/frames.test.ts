@@ -82,10 +82,7 @@ describe('frameDataObject', () => {
 
 describe('server frames: the exact wire JSON', () => {
   it('pusher:connection_established carries its data as a JSON string', () => {
-    assert.equal(
-      connectionEstablishedFrame('123.456', 120),
-      '{"event":"pusher:connection_established","data":"{\\"socket_id\\":\\"123.456\\",\\"activity_timeout\\":120}"}',
-    );
+    assert.equal(connectionEstablishedFrame('123.456', 120), '{"event":"pusher:connection_established","data":"{\\"socket_id\\":\\"123.456\\",\\"activity_timeout\\":120}"}');
   });
 
   it('pusher:error carries an object with code and message (not double-encoded)', () => {
@@ -116,10 +113,7 @@ describe('server frames: the exact wire JSON', () => {
   it('channel events pass their data string through unchanged, with user_id when given', () => {
     assert.equal(channelEventFrame('update', 'news', '{"a":1}'), '{"event":"update","channel":"news","data":"{\\"a\\":1}"}');
     assert.equal(channelEventFrame('update', 'news', 'plain text'), '{"event":"update","channel":"news","data":"plain text"}');
-    assert.equal(
-      channelEventFrame('client-typing', 'presence-room', '{}', 'u1'),
-      '{"event":"client-typing","channel":"presence-room","data":"{}","user_id":"u1"}',
-    );
+    assert.equal(channelEventFrame('client-typing', 'presence-room', '{}', 'u1'), '{"event":"client-typing","channel":"presence-room","data":"{}","user_id":"u1"}');
   });
 
   it('pusher:signin_success double-encodes: data is a string holding user_data, itself a string', () => {
@@ -133,7 +127,7 @@ describe('server frames: the exact wire JSON', () => {
     assert.equal(cacheMissFrame('cache-news'), '{"event":"pusher:cache_miss","channel":"cache-news"}');
   });
 
-  it('events on no channel (a user\'s watchlist events) pass their data string through', () => {
+  it("events on no channel (a user's watchlist events) pass their data string through", () => {
     assert.equal(userEventFrame('pusher_internal:watchlist_events', '{"a":1}'), '{"event":"pusher_internal:watchlist_events","data":"{\\"a\\":1}"}');
   });
 

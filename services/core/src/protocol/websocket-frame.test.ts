@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
 import type { EventEmitter } from 'node:events';
+import { test } from 'node:test';
 import WebSocket from 'ws';
 import { closeReason, readServerTextFrame, serverTextFrame } from './websocket-frame';
 

@@ -19,8 +19,14 @@ function seeded(seed: number): RandomSource {
 
 describe('backoffDelay', () => {
   it('starts at initialMs and multiplies per attempt', () => {
-    assert.deepEqual([1, 2, 3, 4, 5].map((n) => backoffDelay(STEADY, n)), [1000, 2000, 4000, 8000, 16_000]);
-    assert.deepEqual([1, 2, 3].map((n) => backoffDelay({ initialMs: 100, multiplier: 5, maxMs: 5000, jitter: 0 }, n)), [100, 500, 2500]);
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map((n) => backoffDelay(STEADY, n)),
+      [1000, 2000, 4000, 8000, 16_000],
+    );
+    assert.deepEqual(
+      [1, 2, 3].map((n) => backoffDelay({ initialMs: 100, multiplier: 5, maxMs: 5000, jitter: 0 }, n)),
+      [100, 500, 2500],
+    );
   });
 
   it('never waits longer than maxMs, however many attempts (no overflow to Infinity or NaN)', () => {
@@ -36,9 +42,19 @@ describe('backoffDelay', () => {
   });
 
   it('jitters each wait down by at most `jitter` of it: the extremes of the random source are the bounds', () => {
-    assert.equal(backoffDelay(POLICY, 1, () => 0), 1000);
-    assert.equal(backoffDelay(POLICY, 1, () => 0.999_999_9), 750);
-    assert.equal(backoffDelay(POLICY, 9, () => 0.5), 52_500, 'the cap is jittered too');
+    assert.equal(
+      backoffDelay(POLICY, 1, () => 0),
+      1000,
+    );
+    assert.equal(
+      backoffDelay(POLICY, 1, () => 0.999_999_9),
+      750,
+    );
+    assert.equal(
+      backoffDelay(POLICY, 9, () => 0.5),
+      52_500,
+      'the cap is jittered too',
+    );
     const random = seeded(1);
     for (let n = 1; n <= 12; n++) {
       const ceiling = backoffDelay(STEADY, n);

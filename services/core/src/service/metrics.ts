@@ -1,5 +1,5 @@
 /** A Prometheus registry per process (not prom-client's global one), passed to each service. */
-import { Registry, collectDefaultMetrics } from 'prom-client';
+import { collectDefaultMetrics, Registry } from 'prom-client';
 
 export function createMetricsRegistry(labels: Record<string, string> = {}): Registry {
   const registry = new Registry();

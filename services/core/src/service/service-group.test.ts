@@ -27,8 +27,18 @@ describe('ServiceGroup', () => {
     await group.drain();
     await group.stop();
     assert.deepEqual(calls, [
-      'c.drain', 'c.drain done', 'b.drain', 'b.drain done', 'a.drain', 'a.drain done',
-      'c.stop', 'c.stop done', 'b.stop', 'b.stop done', 'a.stop', 'a.stop done',
+      'c.drain',
+      'c.drain done',
+      'b.drain',
+      'b.drain done',
+      'a.drain',
+      'a.drain done',
+      'c.stop',
+      'c.stop done',
+      'b.stop',
+      'b.stop done',
+      'a.stop',
+      'a.stop done',
     ]);
   });
 

@@ -8,17 +8,11 @@ const PRESENCE_DATA = '{"user_id":10,"user_info":{"name":"Mr. Pusher"}}';
 
 describe('channel auth signatures', () => {
   it("matches Pusher's worked private-channel example", () => {
-    assert.equal(
-      signChannelAuth(app, '1234.1234', 'private-foobar'),
-      '278d425bdf160c739803:58df8b0c36d6982b82c3ecf6b4662e34fe8c25bba48f5369f135bf843651c3a4',
-    );
+    assert.equal(signChannelAuth(app, '1234.1234', 'private-foobar'), '278d425bdf160c739803:58df8b0c36d6982b82c3ecf6b4662e34fe8c25bba48f5369f135bf843651c3a4');
   });
 
   it("matches Pusher's worked presence-channel example, signing the channel_data string as given", () => {
-    assert.equal(
-      signChannelAuth(app, '1234.1234', 'presence-foobar', PRESENCE_DATA),
-      '278d425bdf160c739803:afaed3695da2ffd16931f457e338e6c9f2921fa133ce7dac49f529792be6304c',
-    );
+    assert.equal(signChannelAuth(app, '1234.1234', 'presence-foobar', PRESENCE_DATA), '278d425bdf160c739803:afaed3695da2ffd16931f457e338e6c9f2921fa133ce7dac49f529792be6304c');
   });
 
   it('verifies a correct auth and rejects any change to socket, channel, data, key or secret', () => {
@@ -43,10 +37,7 @@ describe('channel auth signatures', () => {
 
 describe('user auth signatures (pusher:signin)', () => {
   it("matches Pusher's worked user-authentication example", () => {
-    assert.equal(
-      signUserAuth(app, '1234.1234', '{"id":"12345"}'),
-      '278d425bdf160c739803:4708d583dada6a56435fb8bc611c77c359a31eebde13337c16ab43aa6de336ba',
-    );
+    assert.equal(signUserAuth(app, '1234.1234', '{"id":"12345"}'), '278d425bdf160c739803:4708d583dada6a56435fb8bc611c77c359a31eebde13337c16ab43aa6de336ba');
   });
 
   it('verifies the exact user_data and socket only', () => {

@@ -15,13 +15,7 @@ export function signChannelAuth(app: AppCredentials, socketId: string, channel: 
   return `${app.key}:${hmacSha256Hex(app.secret, message)}`;
 }
 
-export function verifyChannelAuth(
-  app: AppCredentials,
-  socketId: string,
-  channel: string,
-  auth: string,
-  channelData?: string,
-): boolean {
+export function verifyChannelAuth(app: AppCredentials, socketId: string, channel: string, auth: string, channelData?: string): boolean {
   return safeEqual(auth, signChannelAuth(app, socketId, channel, channelData));
 }
 

@@ -87,7 +87,7 @@ export function cacheStoreContract(name: string, makeStores: () => Promise<Cache
       assert.equal(await store.get(app, 'cache-ttl'), undefined);
     });
 
-    it('counts the TTL from the last set, with that set\'s TTL, per channel', async () => {
+    it("counts the TTL from the last set, with that set's TTL, per channel", async () => {
       await store.set(app, 'cache-renewed', { name: 'e', data: 'first' }, 10);
       await store.set(app, 'cache-long', { name: 'e', data: 'long' }, 60);
       clock.advance(8_000);
@@ -95,7 +95,7 @@ export function cacheStoreContract(name: string, makeStores: () => Promise<Cache
       clock.advance(4_000);
       assert.equal((await peer.get(app, 'cache-renewed'))?.data, 'second', '12 s after the first set, 4 s after the second');
       clock.advance(1_000);
-      assert.equal(await peer.get(app, 'cache-renewed'), undefined, 'the second set\'s 5 s are over');
+      assert.equal(await peer.get(app, 'cache-renewed'), undefined, "the second set's 5 s are over");
       assert.equal((await peer.get(app, 'cache-long'))?.data, 'long', 'another channel keeps its own TTL');
     });
 

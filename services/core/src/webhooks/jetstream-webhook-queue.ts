@@ -6,17 +6,7 @@
  *   one of them; an event not acked within the ack wait (its process died) is redelivered.
  * - HERALD_WEBHOOKS_DEAD: events that ran out of retries, kept 14 days, per-app subjects.
  */
-import {
-  AckPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  type JsMsg,
-  type NatsConnection,
-  nanos,
-  RetentionPolicy,
-  StorageType,
-  headers as natsHeaders,
-} from 'nats';
+import { AckPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, nanos, headers as natsHeaders, RetentionPolicy, StorageType } from 'nats';
 import type { Clock } from '../clock';
 import { WebhookEvent, type WebhookEventMessage } from '../codec/messages';
 import type { Logger } from '../logging/logger';
@@ -41,7 +31,10 @@ export interface JetStreamWebhookQueueOptions {
   readonly onEmitFailure?: (event: WebhookEventMessage) => void;
 }
 
-async function ensureStream(jsm: JetStreamManager, config: { name: string; subjects: string[]; retention: RetentionPolicy; max_age: number; duplicate_window?: number }): Promise<void> {
+async function ensureStream(
+  jsm: JetStreamManager,
+  config: { name: string; subjects: string[]; retention: RetentionPolicy; max_age: number; duplicate_window?: number },
+): Promise<void> {
   try {
     await jsm.streams.info(config.name);
     await jsm.streams.update(config.name, config);

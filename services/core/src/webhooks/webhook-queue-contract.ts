@@ -132,7 +132,11 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       queue.emit(sparse);
       await consumer.received(2);
       const after = Date.now();
-      assert.deepEqual(consumer.items.map((i) => fields(i.event)), [fields(full), fields(sparse)], 'fields left out read as empty and 0');
+      assert.deepEqual(
+        consumer.items.map((i) => fields(i.event)),
+        [fields(full), fields(sparse)],
+        'fields left out read as empty and 0',
+      );
       for (const item of consumer.items) {
         assert.equal(item.attempt, 1);
         assert.ok(item.queuedAtMs >= before - CLOCK_SLACK_MS && item.queuedAtMs <= after + CLOCK_SLACK_MS, `queuedAtMs ${item.queuedAtMs} not within [${before}, ${after}]`);
@@ -146,7 +150,10 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       await queue.consume(consumer.handler, 50);
       for (const e of emitted.slice(10)) queue.emit(e);
       await consumer.received(30);
-      assert.deepEqual(consumer.ids(), emitted.map((e) => e.id));
+      assert.deepEqual(
+        consumer.ids(),
+        emitted.map((e) => e.id),
+      );
     });
 
     it('hands out at most maxInFlight unsettled items; settling one lets the next through', async () => {
@@ -161,7 +168,10 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       }
       for (const item of consumer.items.slice(4)) consumer.settled(item).ack();
       assert.equal(consumer.maxUnsettled, 2, 'never more than two unsettled at once');
-      assert.deepEqual(consumer.ids(), emitted.map((e) => e.id));
+      assert.deepEqual(
+        consumer.ids(),
+        emitted.map((e) => e.id),
+      );
     });
 
     it('drops an event whose id was emitted moments ago, also by another process', async () => {
@@ -176,7 +186,11 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       queue.emit(markerHere);
       peer.emit(markerThere);
       await consumer.until(() => [markerHere, markerThere].every((m) => consumer.ids().includes(m.id)), 'both markers');
-      assert.deepEqual(consumer.ids().filter((id) => id === first.id), [first.id], 'one copy');
+      assert.deepEqual(
+        consumer.ids().filter((id) => id === first.id),
+        [first.id],
+        'one copy',
+      );
       assert.equal(consumer.items.length, 3);
     });
 
@@ -218,7 +232,10 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       await consumer.received(2, 'the event again after the handler threw', WAIT_MS + 2000);
       assert.deepEqual(consumer.ids(), [failing.id, failing.id]);
       assert.equal(consumer.items[1].attempt, 2);
-      assert.ok(pair.reportedHandlerErrors().some((message) => message.includes(`handler broke on ${failing.id}`)), String(pair.reportedHandlerErrors()));
+      assert.ok(
+        pair.reportedHandlerErrors().some((message) => message.includes(`handler broke on ${failing.id}`)),
+        String(pair.reportedHandlerErrors()),
+      );
     });
 
     it('keeps dead letters per app, oldest first, with reason and time; replay queues them again once and empties the list', async () => {
@@ -232,29 +249,44 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       const deadUntil = Date.now();
 
       const letters = await peer.deadLetters(app('x'));
-      assert.deepEqual(letters.map((l) => fields(l.event)), [fields(x1), fields(x2)]);
-      assert.deepEqual(letters.map((l) => l.reason), ['receiver said no (0)', 'receiver said no (1)']);
+      assert.deepEqual(
+        letters.map((l) => fields(l.event)),
+        [fields(x1), fields(x2)],
+      );
+      assert.deepEqual(
+        letters.map((l) => l.reason),
+        ['receiver said no (0)', 'receiver said no (1)'],
+      );
       for (const letter of letters) assert.ok(letter.deadAtMs >= deadFrom - CLOCK_SLACK_MS && letter.deadAtMs <= deadUntil + CLOCK_SLACK_MS, `deadAtMs ${letter.deadAtMs}`);
-      assert.deepEqual((await peer.deadLetters(app('y'))).map((l) => l.event.id), [y1.id]);
+      assert.deepEqual(
+        (await peer.deadLetters(app('y'))).map((l) => l.event.id),
+        [y1.id],
+      );
       assert.deepEqual(await peer.deadLetters(app('none')), []);
 
       const replayedFrom = Date.now();
       assert.equal(await peer.replayDeadLetters(app('x')), 2);
       await consumer.received(5, 'the replayed events');
       const replayed = consumer.items.slice(3);
-      assert.deepEqual(replayed.map((i) => i.event.id), [x1.id, x2.id]);
+      assert.deepEqual(
+        replayed.map((i) => i.event.id),
+        [x1.id, x2.id],
+      );
       for (const item of replayed) {
         assert.equal(item.attempt, 1, 'a replayed event starts over');
         assert.ok(item.queuedAtMs >= replayedFrom - CLOCK_SLACK_MS, 'and its retry window starts at the replay');
       }
       assert.deepEqual(await peer.deadLetters(app('x')), []);
-      assert.equal((await peer.deadLetters(app('y'))).length, 1, 'another app\'s dead letters stay');
+      assert.equal((await peer.deadLetters(app('y'))).length, 1, "another app's dead letters stay");
       assert.equal(await peer.replayDeadLetters(app('none')), 0);
 
       // Dead again and replayed again: the id seen before does not make the queue drop it.
       await consumer.settled(replayed[0]).deadLetter('still failing');
       consumer.settled(replayed[1]).ack();
-      assert.deepEqual((await peer.deadLetters(app('x'))).map((l) => [l.event.id, l.reason]), [[x1.id, 'still failing']]);
+      assert.deepEqual(
+        (await peer.deadLetters(app('x'))).map((l) => [l.event.id, l.reason]),
+        [[x1.id, 'still failing']],
+      );
       assert.equal(await peer.replayDeadLetters(app('x')), 1);
       await consumer.received(6, 'the event replayed a second time');
       consumer.settled(consumer.items[5]).ack();
@@ -324,7 +356,7 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       assert.equal(dying.items.length, 1);
     });
 
-    it('hands nothing more to a closed queue\'s consumer; closing twice is harmless', async () => {
+    it("hands nothing more to a closed queue's consumer; closing twice is harmless", async () => {
       const consumer = new Consumer();
       await queue.consume(consumer.handler, 10);
       const retried = event();

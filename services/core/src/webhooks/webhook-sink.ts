@@ -4,8 +4,8 @@
  * producer; implementations that can fail log and count the failure.
  */
 import type { App } from '../apps/app-registry';
-import type { WebhookEventName } from '../config/app-schema';
 import type { WebhookEventMessage } from '../codec/messages';
+import type { WebhookEventName } from '../config/app-schema';
 
 export interface WebhookSink {
   emit(event: WebhookEventMessage): void;

@@ -9,9 +9,9 @@ import pino from 'pino';
 import type { App } from '../../../core/src/apps/app-registry';
 import { LocalBus } from '../../../core/src/bus/local-bus';
 import { systemClock } from '../../../core/src/clock';
-import { ManualClock } from '../../../core/src/manual-clock';
 import type { WebhookEventMessage } from '../../../core/src/codec/messages';
 import { appSchema } from '../../../core/src/config/app-schema';
+import { ManualClock } from '../../../core/src/manual-clock';
 import type { CacheStore } from '../../../core/src/stores/cache-store';
 import { MemoryCacheStore } from '../../../core/src/stores/memory-cache-store';
 import type { WebhookSink } from '../../../core/src/webhooks/webhook-sink';
@@ -81,7 +81,15 @@ export class TestGateway {
     });
     this.users = new UserRegistry({ bus, logger, interestTimeoutMs: busTimeoutMs, onMessage: () => undefined });
     this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now() });
-    this.clientEvents = new ClientEvents({ bus, clock, cache, webhooks, onCacheError: (err) => { throw err; } });
+    this.clientEvents = new ClientEvents({
+      bus,
+      clock,
+      cache,
+      webhooks,
+      onCacheError: (err) => {
+        throw err;
+      },
+    });
     this.signin = new Signin(this.users, this.presence, logger);
     this.frames = new FrameHandler(this.subscriptions, this.clientEvents, this.signin, logger, (_connection, code) => this.protocolErrors.push(code));
   }
