@@ -56,6 +56,7 @@ export const apiErrors = {
   notAnObject: kind(400, 'Expected a JSON object'),
   invalidEventName: kind(400, '{problem}'),
   missingData: kind(400, '"data" is required'),
+  dataTooDeep: kind(400, '"data" is nested more than {limit} levels deep'),
   missingChannel: kind(400, '"channel" is required'),
   missingChannels: kind(400, '"channels" or "channel" is required'),
   invalidChannels: kind(400, '"channels" must be a non-empty array of channel names'),

@@ -3,6 +3,7 @@
  * protobuf Events. A publish counts only once the bus confirms it: if it cannot, the
  * caller gets 503 — never 200 for an event that was not published.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { App } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
@@ -12,6 +13,7 @@ import { encodeEvent } from '../../core/src/codec/event-codec';
 import { classifyChannel, publishChannelNameProblem, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
 import { apiEventNameProblem } from '../../core/src/protocol/event-names';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../core/src/protocol/json-depth';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import { apiErrors } from './api-errors';
 
@@ -32,7 +34,9 @@ export function readTrigger(body: unknown, app: App, batchItem: boolean): Trigge
   const nameProblem = apiEventNameProblem(b.name, app.limits.maxEventNameLength);
   if (nameProblem) throw apiErrors.invalidEventName({ problem: nameProblem });
   if (b.data === undefined || b.data === null) throw apiErrors.missingData();
-  // Pusher's SDKs send data as a string; other clients sometimes send JSON — relay it as text.
+  // Pusher's SDKs send data as a string; other clients sometimes send JSON — relay it as text,
+  // once it is known to be shallow enough to serialise (the body size was checked already).
+  if (typeof b.data !== 'string' && exceedsJsonDepth(b.data)) throw apiErrors.dataTooDeep({ limit: MAX_JSON_DEPTH });
   const data = typeof b.data === 'string' ? b.data : JSON.stringify(b.data);
   const size = Buffer.byteLength(data);
   if (size > app.limits.maxEventPayloadBytes) {

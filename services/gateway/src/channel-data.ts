@@ -3,6 +3,7 @@
  * Pusher's limits: user_id at most 128 characters, user_info at most 1 KB.
  */
 import type { AppLimits } from '../../core/src/config/app-schema';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../core/src/protocol/json-depth';
 
 export type ChannelDataResult = { readonly ok: true; readonly userId: string; readonly userInfo: string } | { readonly ok: false; readonly error: string };
 
@@ -23,6 +24,7 @@ export function parseChannelData(channelData: string, limits: AppLimits): Channe
   if (userId.length > limits.maxUserIdLength) {
     return { ok: false, error: `user_id is ${userId.length} characters; the limit is ${limits.maxUserIdLength}` };
   }
+  if (exceedsJsonDepth(info)) return { ok: false, error: `user_info is nested more than ${MAX_JSON_DEPTH} levels deep` };
   const userInfo = info === undefined ? '' : JSON.stringify(info);
   const size = Buffer.byteLength(userInfo);
   if (size > limits.maxPresenceUserInfoBytes) {

@@ -4,6 +4,7 @@
  * second per connection (4301 beyond). They go out on the bus like any other event, with
  * the sender excluded, and carry `user_id` on presence channels, as Pusher sends them.
  */
+
 import { randomUUID } from 'node:crypto';
 import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
@@ -12,6 +13,7 @@ import { encodeEvent } from '../../core/src/codec/event-codec';
 import { classifyChannel } from '../../core/src/protocol/channel-names';
 import { ProtocolError, PusherErrors } from '../../core/src/protocol/errors';
 import type { ClientFrame } from '../../core/src/protocol/frames';
+import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../core/src/protocol/json-depth';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 import type { Connection } from './connection';
@@ -46,6 +48,10 @@ export class ClientEvents {
     if (!subscription?.established) throw ProtocolError.invalidFrame(`Client event rejected: not subscribed to ${channel}`);
     if (!this.withinRate(connection)) throw new ProtocolError(PusherErrors.clientEventRateLimit);
 
+    // The frame's size was checked by ws (maxFrameBytes); its depth is checked before re-serialising.
+    if (typeof frame.data !== 'string' && exceedsJsonDepth(frame.data)) {
+      throw ProtocolError.invalidFrame(`Client event data is nested more than ${MAX_JSON_DEPTH} levels deep`);
+    }
     const data = typeof frame.data === 'string' ? frame.data : JSON.stringify(frame.data ?? null);
     const size = Buffer.byteLength(data);
     if (size > app.limits.maxEventPayloadBytes) {
