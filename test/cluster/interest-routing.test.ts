@@ -34,7 +34,7 @@ describe('cluster: interest-based routing', () => {
     const connz = await nats.monitor<Connz>('/connz?subs=1');
     const gateways = connz.connections.filter((c) => c.name?.includes('-gateway-'));
     assert.equal(gateways.length, 2, 'both gateways are connected');
-    return gateways.map((g) => (g.subscriptions_list ?? []).filter((s) => s.includes('.ch.')));
+    return gateways.map((g) => (g.subscriptions_list ?? []).filter((s) => s.startsWith('herald.ch.')));
   };
 
   it('subscribes only the gateway that has a subscriber, and unsubscribes after the last one leaves', async () => {
@@ -44,7 +44,7 @@ describe('cluster: interest-based routing', () => {
     const subjects = await channelSubjects();
     const withInterest = subjects.filter((s) => s.length > 0);
     assert.equal(withInterest.length, 1, 'exactly one gateway holds interest');
-    assert.deepEqual(withInterest[0], [`herald.${cluster.app.id}.ch.private-App%2EModels%2EUser%2E5`]);
+    assert.deepEqual(withInterest[0], [`herald.ch.${cluster.app.id}.private-App%2EModels%2EUser%2E5`]);
 
     client.unsubscribe('private-App.Models.User.5');
     await waitFor(async () => (await channelSubjects()).every((s) => s.length === 0), 'interest to be dropped');

@@ -86,7 +86,8 @@ describe('cluster: a NATS node dies under a gateway', () => {
 
   before(async () => {
     nats = await startNatsCluster(3);
-    cluster = await TestCluster.start({ natsUrls: nats.urls, gateways: 1, presence: 2 });
+    // The event journal on all three nodes, so the one killed may hold it.
+    cluster = await TestCluster.start({ natsUrls: nats.urls, gateways: 1, presence: 2, env: { HERALD_EVENT_JOURNAL_REPLICAS: '3' } });
     client = await connectedClient({ port: cluster.gateways[0].port }, cluster.app);
   });
   after(async () => {

@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
 import type { Clock } from '../../core/src/clock';
+import type { EventJournal } from '../../core/src/journal/event-journal';
 import type { Logger } from '../../core/src/logging/logger';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
@@ -24,6 +25,8 @@ import { userRoutes } from './routes/users';
 export interface ApiOptions {
   readonly apps: AppRegistry;
   readonly bus: Bus;
+  /** What events are published through: the api answers 200 once it confirms them. */
+  readonly journal: EventJournal;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly maxSkewSeconds: number;
@@ -54,7 +57,7 @@ export class Api implements HeraldService {
   private readonly rateLimit: ApiRateLimit;
 
   constructor(private readonly options: ApiOptions) {
-    this.publisher = new EventPublisher(options.bus, options.clock, options.busTimeoutMs, options.cache);
+    this.publisher = new EventPublisher(options.bus, options.journal, options.clock, options.busTimeoutMs, options.cache);
     this.channelInfo = new ChannelInfoClient(options.bus, options.busTimeoutMs);
     this.rateLimit = new ApiRateLimit(options.clock);
     this.eventsEndpoint = eventsEndpoint({ ...options, publisher: this.publisher, channelInfo: this.channelInfo, rateLimit: this.rateLimit });

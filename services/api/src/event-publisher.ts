@@ -1,7 +1,8 @@
 /**
- * Validates triggered events against the app's limits and publishes them on the bus as
- * protobuf Events. A publish counts only once the bus confirms it: if it cannot, the
- * caller gets 503 — never 200 for an event that was not published.
+ * Validates triggered events against the app's limits and publishes them as protobuf Events
+ * through the event journal. A publish counts only once the journal confirms it (stored for
+ * replay in cluster mode, on the bus in embedded mode): if it cannot, the caller gets 503 —
+ * never 200 for an event that could still be lost.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -10,6 +11,7 @@ import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
 import type { Clock } from '../../core/src/clock';
 import { encodeEvent } from '../../core/src/codec/event-codec';
+import type { EventJournal, JournalEntry } from '../../core/src/journal/event-journal';
 import { classifyChannel, publishChannelNameProblem, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
 import { apiEventNameProblem } from '../../core/src/protocol/event-names';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
@@ -93,6 +95,7 @@ export class EventPublisher {
 
   constructor(
     private readonly bus: Bus,
+    private readonly journal: EventJournal,
     private readonly clock: Clock,
     private readonly confirmTimeoutMs: number,
     private readonly cache: CacheStore,
@@ -145,25 +148,24 @@ export class EventPublisher {
     if (!this.bus.isConnected()) throw apiErrors.busUnavailable();
     const publishedAtMs = this.clock.now();
     await this.rememberForCacheChannels(app, triggers);
-    try {
-      for (const trigger of triggers) {
-        for (const channel of trigger.channels) {
-          const subject = channel.startsWith(SERVER_TO_USER_PREFIX) ? subjects.user(app.id, channel.slice(SERVER_TO_USER_PREFIX.length)) : subjects.channel(app.id, channel);
-          this.bus.publish(
-            subject,
-            encodeEvent({
-              id: randomUUID(),
-              appId: app.id,
-              channel,
-              name: trigger.name,
-              data: trigger.data,
-              excludeSocketId: trigger.socketId ?? '',
-              publishedAtMs,
-            }),
-          );
-        }
+    const entries: JournalEntry[] = [];
+    for (const trigger of triggers) {
+      for (const channel of trigger.channels) {
+        const subject = channel.startsWith(SERVER_TO_USER_PREFIX) ? subjects.user(app.id, channel.slice(SERVER_TO_USER_PREFIX.length)) : subjects.channel(app.id, channel);
+        const data = encodeEvent({
+          id: randomUUID(),
+          appId: app.id,
+          channel,
+          name: trigger.name,
+          data: trigger.data,
+          excludeSocketId: trigger.socketId ?? '',
+          publishedAtMs,
+        });
+        entries.push({ subject, data });
       }
-      await this.bus.flush(this.confirmTimeoutMs);
+    }
+    try {
+      await this.journal.publish(entries, this.confirmTimeoutMs);
     } catch (err) {
       throw apiErrors.publishUnconfirmed({ reason: (err as Error).message });
     }
@@ -187,12 +189,9 @@ export class EventPublisher {
 
   private async terminateNow(app: App, userId: string): Promise<void> {
     if (!this.bus.isConnected()) throw apiErrors.terminateBusUnavailable();
+    const data = encodeEvent({ id: randomUUID(), appId: app.id, channel: '', name: TERMINATE_CONNECTIONS_EVENT, data: '', publishedAtMs: this.clock.now() });
     try {
-      this.bus.publish(
-        subjects.user(app.id, userId),
-        encodeEvent({ id: randomUUID(), appId: app.id, channel: '', name: TERMINATE_CONNECTIONS_EVENT, data: '', publishedAtMs: this.clock.now() }),
-      );
-      await this.bus.flush(this.confirmTimeoutMs);
+      await this.journal.publish([{ subject: subjects.user(app.id, userId), data }], this.confirmTimeoutMs);
     } catch (err) {
       throw apiErrors.terminateUnconfirmed({ reason: (err as Error).message });
     }

@@ -51,6 +51,19 @@ export class ChannelRegistry {
     return this.channels.get(subjects.channel(appId, channel));
   }
 
+  /** The subjects of every local channel (what a replay after a bus outage asks for). */
+  subjects(): string[] {
+    return [...this.channels.keys()];
+  }
+
+  /** A replayed message for `subject`, delivered as if it had arrived live; false when no local channel has it. */
+  deliver(subject: string, data: Uint8Array): boolean {
+    const local = this.channels.get(subject);
+    if (!local) return false;
+    this.options.onMessage(local, data);
+    return true;
+  }
+
   /** All local channels of an app (for the gateway's own accounting). */
   *all(): IterableIterator<LocalChannel> {
     yield* this.channels.values();

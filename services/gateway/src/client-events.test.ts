@@ -13,7 +13,7 @@ describe('ClientEvents', () => {
   beforeEach(() => {
     gateway = new TestGateway();
     published = [];
-    gateway.bus.subscribe(`herald.${TEST_APP.id}.ch.>`, (message) => published.push(decodeEvent(message.data)));
+    gateway.bus.subscribe(`herald.ch.${TEST_APP.id}.>`, (message) => published.push(decodeEvent(message.data)));
   });
   afterEach(() => gateway.stop());
 

@@ -7,12 +7,14 @@ import { decodeEvent } from '../../core/src/codec/event-codec';
 import { channelEventFrame } from '../../core/src/protocol/frames';
 import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
 import type { LocalChannel } from './channel-registry';
+import type { RecentEventIds } from './recent-event-ids';
 import type { ReplicatedEventFilter } from './replicated-event-filter';
 
-export function fanOut(channel: LocalChannel, data: Uint8Array, replicated: ReplicatedEventFilter): number {
+export function fanOut(channel: LocalChannel, data: Uint8Array, replicated: ReplicatedEventFilter, recent?: RecentEventIds): number {
   if (channel.subscribers.size === 0) return 0;
   const event = decodeEvent(data);
   if (event.replicated && !replicated.firstSighting(event.id)) return 0;
+  if (recent && !recent.firstSighting(event.id)) return 0;
   const frame = serverTextFrame(channelEventFrame(event.name, event.channel, event.data, event.userId || undefined));
   const exclude = event.excludeSocketId;
   const holding = channel.heldForReplay.size > 0;

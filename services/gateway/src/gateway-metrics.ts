@@ -8,6 +8,8 @@ export class GatewayMetrics {
   readonly messagesDelivered: Counter;
   readonly protocolErrors: Counter<'code'>;
   readonly slowConsumers: Counter;
+  readonly eventsReplayed: Counter;
+  readonly unrecoverableGaps: Counter;
 
   constructor(registry: Registry) {
     this.connections = new Gauge({ name: 'herald_gateway_connections', help: 'Open WebSocket connections', registers: [registry] });
@@ -16,5 +18,15 @@ export class GatewayMetrics {
     this.messagesDelivered = new Counter({ name: 'herald_gateway_messages_delivered_total', help: 'Channel events written to sockets', registers: [registry] });
     this.protocolErrors = new Counter({ name: 'herald_gateway_protocol_errors_total', help: 'pusher:error frames sent, by code', labelNames: ['code'], registers: [registry] });
     this.slowConsumers = new Counter({ name: 'herald_gateway_slow_consumers_total', help: 'Sockets closed for not reading', registers: [registry] });
+    this.eventsReplayed = new Counter({
+      name: 'herald_gateway_journal_events_replayed_total',
+      help: 'Events read back from the event journal after a bus reconnect (delivered unless already delivered live)',
+      registers: [registry],
+    });
+    this.unrecoverableGaps = new Counter({
+      name: 'herald_gateway_journal_unrecoverable_gaps_total',
+      help: 'Bus outages longer than the event journal keeps: the sockets were told to reconnect (4200)',
+      registers: [registry],
+    });
   }
 }

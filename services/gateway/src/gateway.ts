@@ -11,6 +11,7 @@ import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
 import type { Clock } from '../../core/src/clock';
 import type { ServerConfig } from '../../core/src/config/server-schema';
+import type { EventJournal } from '../../core/src/journal/event-journal';
 import type { Logger } from '../../core/src/logging/logger';
 import { PusherErrors } from '../../core/src/protocol/errors';
 import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/frames';
@@ -25,9 +26,11 @@ import { Connection, type ConnectionContext } from './connection';
 import { ConnectionQuota } from './connection-quota';
 import { fanOut } from './fanout';
 import { FrameHandler } from './frame-handler';
+import { GapRecovery } from './gap-recovery';
 import { GatewayMetrics } from './gateway-metrics';
 import { checkHandshake } from './handshake';
 import { PresenceLink } from './presence-link';
+import { RecentEventIds } from './recent-event-ids';
 import { ReplicatedEventFilter } from './replicated-event-filter';
 import { Signin } from './signin';
 import { SocketIdGenerator } from './socket-id';
@@ -60,6 +63,8 @@ export interface GatewayOptions {
   readonly metrics: Registry;
   readonly cache: CacheStore;
   readonly webhooks: WebhookSink;
+  /** Where a gateway cut off from the bus replays what it missed (when the journal keeps events). */
+  readonly journal: EventJournal;
 }
 
 export class Gateway implements HeraldService {
@@ -74,6 +79,9 @@ export class Gateway implements HeraldService {
   private readonly metrics: GatewayMetrics;
   private readonly socketIds = new SocketIdGenerator();
   private readonly replicated: ReplicatedEventFilter;
+  /** Only when the journal can replay: the ids that tell a replayed event from one delivered. */
+  private readonly recentIds: RecentEventIds | undefined;
+  private readonly gapRecovery: GapRecovery | undefined;
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
   private readonly writes = new TurnBatchedWrites();
@@ -105,7 +113,7 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (channel, data) => {
         try {
-          this.metrics.messagesDelivered.inc(fanOut(channel, data, this.replicated));
+          this.metrics.messagesDelivered.inc(fanOut(channel, data, this.replicated, this.recentIds));
         } catch (err) {
           logger.error({ err, channel: channel.name }, 'could not deliver a bus message');
         }
@@ -120,13 +128,32 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (user, data) => {
         try {
-          this.metrics.messagesDelivered.inc(deliverToUser(user, data, this.replicated));
+          this.metrics.messagesDelivered.inc(deliverToUser(user, data, this.replicated, this.recentIds));
         } catch (err) {
           logger.error({ err, userId: user.userId }, 'could not deliver a user message');
         }
       },
     });
     this.signin = new Signin(users, this.presence, logger);
+    const replay = options.journal.replay;
+    if (replay) {
+      this.recentIds = new RecentEventIds();
+      this.gapRecovery = new GapRecovery({
+        bus,
+        journal: replay,
+        clock,
+        logger,
+        recentIds: this.recentIds,
+        timeoutMs: config.busTimeoutMs,
+        localSubjects: () => [...this.registry.subjects(), ...users.subjects()],
+        deliver: (entry) => this.registry.deliver(entry.subject, entry.data) || users.deliver(entry.subject, entry.data),
+        onReplayed: (events) => this.metrics.eventsReplayed.inc(events),
+        onUnrecoverable: () => {
+          this.metrics.unrecoverableGaps.inc();
+          for (const connection of this.connections) connection.fail(PusherErrors.reconnect);
+        },
+      });
+    }
     this.quota = new ConnectionQuota(bus, gatewayId);
     const clientEvents = new ClientEvents({
       bus,
@@ -193,6 +220,7 @@ export class Gateway implements HeraldService {
   /** Closes what drain left (all of it, if drain was skipped) and releases the lease. */
   async stop(): Promise<void> {
     this.accepting = false;
+    this.gapRecovery?.stop();
     this.activity.stop();
     this.quota.stop();
     for (const connection of this.connections) connection.fail(PusherErrors.serverShuttingDown);

@@ -8,13 +8,15 @@ import { PusherErrors } from '../../core/src/protocol/errors';
 import { channelEventFrame, userEventFrame } from '../../core/src/protocol/frames';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
 import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
+import type { RecentEventIds } from './recent-event-ids';
 import type { ReplicatedEventFilter } from './replicated-event-filter';
 import type { LocalUser } from './user-registry';
 
-export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: ReplicatedEventFilter): number {
+export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: ReplicatedEventFilter, recent?: RecentEventIds): number {
   if (user.sockets.size === 0) return 0;
   const event = decodeEvent(data);
   if (event.replicated && !replicated.firstSighting(event.id)) return 0;
+  if (recent && !recent.firstSighting(event.id)) return 0;
   if (event.name === TERMINATE_CONNECTIONS_EVENT) {
     for (const connection of [...user.sockets]) connection.fail(PusherErrors.terminated);
     return 0;

@@ -1,6 +1,6 @@
 /**
  * Signed-in users on this gateway, and the gateway's interest in their user subjects
- * (`herald.<app>.user.<id>`): server-to-user events, watchlist events and connection
+ * (`herald.user.<app>.<id>`): server-to-user events, watchlist events and connection
  * termination reach every socket of the user, on whichever gateway it is.
  */
 import type { Bus, BusSubscription } from '../../core/src/bus/bus';
@@ -47,6 +47,19 @@ export class UserRegistry {
     }
     user.sockets.add(connection);
     await user.interest;
+  }
+
+  /** The subjects of every local user (what a replay after a bus outage asks for). */
+  subjects(): string[] {
+    return [...this.users.keys()];
+  }
+
+  /** A replayed message for `subject`, delivered as if it had arrived live; false when no local user has it. */
+  deliver(subject: string, data: Uint8Array): boolean {
+    const user = this.users.get(subject);
+    if (!user) return false;
+    this.options.onMessage(user, data);
+    return true;
   }
 
   remove(connection: Connection): void {

@@ -8,6 +8,8 @@ import { availableParallelism, hostname } from 'node:os';
 import { NatsBus } from '../../core/src/bus/nats-bus';
 import { systemClock } from '../../core/src/clock';
 import type { HeraldConfig } from '../../core/src/config/load-config';
+import { BusEventJournal } from '../../core/src/journal/bus-event-journal';
+import { JetStreamEventJournal } from '../../core/src/journal/jetstream-event-journal';
 import type { Logger } from '../../core/src/logging/logger';
 import { JetStreamCacheStore } from '../../core/src/stores/jetstream-cache-store';
 import { JetStreamWebhookQueue } from '../../core/src/webhooks/jetstream-webhook-queue';
@@ -50,7 +52,16 @@ async function startProcess(command: ClusterCommand, config: HeraldConfig, logge
     const level = status === 'disconnected' ? 'warn' : 'info';
     log[level]({ status, server: bus.connectedServer() }, `NATS ${status}`);
   });
+  const { server } = config;
   const stores = {
+    journal:
+      server.eventJournal === 'on'
+        ? await JetStreamEventJournal.open(bus.natsConnection(), {
+            retentionMs: server.eventJournalRetentionMs,
+            maxBytes: server.eventJournalMaxBytes,
+            replicas: server.eventJournalReplicas,
+          })
+        : new BusEventJournal(bus),
     cache: await JetStreamCacheStore.open(bus.natsConnection(), systemClock),
     webhooks: await JetStreamWebhookQueue.open({ nc: bus.natsConnection(), clock: systemClock, logger: log, ackWaitMs: config.server.webhookAckWaitMs }),
   };

@@ -2,6 +2,7 @@
 import { LocalBus } from '../../core/src/bus/local-bus';
 import { type Clock, systemClock } from '../../core/src/clock';
 import type { HeraldConfig } from '../../core/src/config/load-config';
+import { BusEventJournal } from '../../core/src/journal/bus-event-journal';
 import type { Logger } from '../../core/src/logging/logger';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
 import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
@@ -18,7 +19,7 @@ export function startEmbedded(config: HeraldConfig, logger: Logger, clock: Clock
     logger,
     bus,
     clock,
-    stores: { cache: new MemoryCacheStore(clock), webhooks },
+    stores: { cache: new MemoryCacheStore(clock), webhooks, journal: new BusEventJournal(bus) },
     roles: { gateway: true, api: true, presence: true, webhooks: true },
     port: config.server.port ?? DEFAULT_PORTS.embedded,
     nodeId: 'embedded',

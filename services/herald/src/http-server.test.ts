@@ -16,6 +16,7 @@ import { LocalBus } from '../../core/src/bus/local-bus';
 import { subjects } from '../../core/src/bus/subjects';
 import { systemClock } from '../../core/src/clock';
 import { appSchema } from '../../core/src/config/app-schema';
+import { BusEventJournal } from '../../core/src/journal/bus-event-journal';
 import { createLogger } from '../../core/src/logging/logger';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
 import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
@@ -73,6 +74,7 @@ describe('HTTP server', () => {
     const api = new Api({
       apps,
       bus,
+      journal: new BusEventJournal(bus),
       clock: systemClock,
       logger,
       maxSkewSeconds: 600,

@@ -12,6 +12,7 @@ import { openAppStore } from '../../core/src/apps/open-app-store';
 import type { Bus } from '../../core/src/bus/bus';
 import { type Clock, systemClock } from '../../core/src/clock';
 import type { HeraldConfig } from '../../core/src/config/load-config';
+import type { EventJournal } from '../../core/src/journal/event-journal';
 import type { Logger } from '../../core/src/logging/logger';
 import { busReadiness, type ReadinessCheck, registerHealthRoutes } from '../../core/src/service/health-routes';
 import { createMetricsRegistry } from '../../core/src/service/metrics';
@@ -35,6 +36,8 @@ export interface Roles {
 export interface Stores {
   readonly cache: CacheStore;
   readonly webhooks: WebhookQueue;
+  /** What the api publishes through and a reconnected gateway replays from. */
+  readonly journal: EventJournal;
 }
 
 export interface NodeOptions {
@@ -106,6 +109,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         metrics,
         cache: stores.cache,
         webhooks: stores.webhooks,
+        journal: stores.journal,
       })
     : undefined;
   if (gateway) checks.push(gateway.readiness());
@@ -130,6 +134,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     ? new Api({
         apps,
         bus,
+        journal: stores.journal,
         clock,
         logger: logger.child({ service: 'api' }),
         maxSkewSeconds: server.apiMaxSkewSeconds,

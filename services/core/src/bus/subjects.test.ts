@@ -57,21 +57,21 @@ describe('subjectToken', () => {
 });
 
 describe('subjects', () => {
-  it('puts a channel with dots under herald.<app>.ch as a single token', () => {
+  it('puts a channel with dots under herald.ch.<app> as a single token', () => {
     const subject = subjects.channel('app-1', 'private-App.Models.User.5');
-    assert.equal(subject, 'herald.app-1.ch.private-App%2EModels%2EUser%2E5');
+    assert.equal(subject, 'herald.ch.app-1.private-App%2EModels%2EUser%2E5');
     assert.equal(subject.split('.').length, 4);
-    assert.equal(subjectMatches('herald.app-1.ch.*', subject), true);
-    assert.equal(subjectMatches('herald.app-1.ch.private-App', subject), false);
+    assert.equal(subjectMatches('herald.ch.app-1.*', subject), true);
+    assert.equal(subjectMatches('herald.ch.app-1.private-App', subject), false);
   });
 
-  it('puts users under herald.<app>.user, escaped the same way', () => {
-    assert.equal(subjects.user('app-1', 'alice.smith'), 'herald.app-1.user.alice%2Esmith');
-    assert.equal(subjectMatches('herald.app-1.user.*', subjects.user('app-1', 'a.b.c')), true);
+  it('puts users under herald.user.<app>, escaped the same way', () => {
+    assert.equal(subjects.user('app-1', 'alice.smith'), 'herald.user.app-1.alice%2Esmith');
+    assert.equal(subjectMatches('herald.user.app-1.*', subjects.user('app-1', 'a.b.c')), true);
   });
 
   it('keeps channel and user subjects of different apps apart', () => {
-    assert.equal(subjectMatches('herald.app-1.>', subjects.channel('app-2', 'news')), false);
+    assert.equal(subjectMatches('herald.ch.app-1.>', subjects.channel('app-2', 'news')), false);
     assert.notEqual(subjects.channel('app-1', 'x'), subjects.user('app-1', 'x'));
   });
 });

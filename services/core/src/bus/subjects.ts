@@ -18,10 +18,16 @@ export function subjectToken(value: string): string {
 }
 
 export const subjects = {
-  /** Events for one channel; gateways subscribe while they have a local subscriber. */
-  channel: (appId: string, channel: string) => `herald.${appId}.ch.${subjectToken(channel)}`,
+  /**
+   * Events for one channel; gateways subscribe while they have a local subscriber. The kind
+   * comes before the app so one wildcard (`herald.ch.>`) covers every app's channels and no
+   * other subject: the event journal's stream captures exactly these and the user subjects.
+   */
+  channel: (appId: string, channel: string) => `herald.ch.${subjectToken(appId)}.${subjectToken(channel)}`,
   /** Server-to-user events and connection termination for one signed-in user. */
-  user: (appId: string, userId: string) => `herald.${appId}.user.${subjectToken(userId)}`,
+  user: (appId: string, userId: string) => `herald.user.${subjectToken(appId)}.${subjectToken(userId)}`,
+  /** Every channel and user subject, of every app: what the event journal keeps. */
+  journaled: ['herald.ch.>', 'herald.user.>'],
   /** Gateway -> presence: GatewayUpdate (joins/leaves/counts), sometimes as a request. */
   presenceUpdates: 'herald.presence.updates',
   presenceLeases: 'herald.presence.leases',

@@ -28,6 +28,10 @@ export const SERVER_ENV_VARS: Readonly<Record<string, readonly [keyof ServerConf
   HERALD_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', 'int'],
   HERALD_WEBHOOK_ACK_WAIT_MS: ['webhookAckWaitMs', 'int'],
   HERALD_APPS_REFRESH_MS: ['appsRefreshMs', 'int'],
+  HERALD_EVENT_JOURNAL: ['eventJournal', 'string'],
+  HERALD_EVENT_JOURNAL_RETENTION_MS: ['eventJournalRetentionMs', 'int'],
+  HERALD_EVENT_JOURNAL_MAX_BYTES: ['eventJournalMaxBytes', 'int'],
+  HERALD_EVENT_JOURNAL_REPLICAS: ['eventJournalReplicas', 'int'],
 };
 
 /** Variables about apps, read by the apps loader (HERALD_APPS_FILE may be a postgres:// URL). */

@@ -50,6 +50,21 @@ export const serverSchema = z.strictObject({
   webhookTimeoutMs: z.number().int().min(100).default(4000),
   /** Cluster mode: a delivery not acknowledged this long (its process died) is handed out again. */
   webhookAckWaitMs: z.number().int().min(1000).default(30_000),
+  /**
+   * Cluster mode: the api publishes through the HERALD_EVENTS JetStream stream and answers 200
+   * on its acknowledgement; a gateway that lost NATS replays from it. `off`: plain NATS
+   * publishes (faster, but events published while a gateway reconnects can be lost).
+   */
+  eventJournal: z.enum(['on', 'off']).default('on'),
+  /** How long the journal keeps events: the longest NATS outage a gateway recovers from without reconnecting its sockets. */
+  eventJournalRetentionMs: z.number().int().min(30_000).default(120_000),
+  eventJournalMaxBytes: z
+    .number()
+    .int()
+    .min(1024 * 1024)
+    .default(1024 * 1024 * 1024),
+  /** JetStream replicas of the journal: 3 on a NATS cluster of three or more, so one node may die. */
+  eventJournalReplicas: z.number().int().min(1).max(5).default(1),
   /** Apps in PostgreSQL: full reload this often, besides LISTEN/NOTIFY (the fallback when a notification is lost). */
   appsRefreshMs: z.number().int().min(100).default(10_000),
 });
