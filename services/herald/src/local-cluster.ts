@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
+import { appCredentialsLine, secretsNotice } from './banner';
 
 interface Member {
   readonly name: string;
@@ -113,7 +114,8 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
       `    HTTP API      http://${host}:${base + 79}`,
       `    presence      health on :${base + 101} and :${base + 102}`,
       `    webhooks      health on :${base + 103}`,
-      app ? `    app           id ${app.id}  key ${app.key}  secret ${app.secret}` : `    apps          from ${config.appsSource}`,
+      app ? `    app           ${appCredentialsLine(app, config.secretsIn)}` : `    apps          from ${config.appsSource}`,
+      ...secretsNotice(config.secretsIn),
       '  Ctrl-C stops everything.',
       '',
       '',

@@ -13,7 +13,8 @@ import { onShutdownSignal } from './shutdown';
 
 async function runEmbedded(config: HeraldConfig, logger: Logger): Promise<void> {
   const herald = await startEmbedded(config, logger);
-  process.stdout.write(`${startupBanner(herald.port, herald.host, herald.appRegistry.all(), config.appsSource)}\n`);
+  const apps = { apps: herald.appRegistry.all(), appsSource: config.appsSource, secretsIn: config.secretsIn };
+  process.stdout.write(`${startupBanner(herald.port, herald.host, apps)}\n`);
   onShutdownSignal(logger, () => herald.stop());
 }
 
