@@ -77,9 +77,12 @@ export const apiErrors = {
   unauthenticated: kind(401, '{reason}'),
   appDisabled: kind(403, 'Application disabled'),
   unknownApp: kind(404, 'Unknown app "{appId}"'),
+  unknownRoute: kind(404, 'Not found: {method} {path}'),
   // 413, 429: how much.
   bodyTooLarge: kind(413, 'Request body too large'),
   eventTooLarge: kind(413, 'Event data is {size} bytes; the limit is {limit} bytes'),
+  // 415: the body is not said to be JSON.
+  unsupportedMediaType: kind(415, 'Content-Type must be application/json'),
   tooManyRequests: kind(429, 'Too many requests for this app: the limit is {limit} per second, retry in {retryIn}'),
   // 5xx: Herald could not do it; the request may be retried.
   internal: kind(500, 'Internal server error'),
