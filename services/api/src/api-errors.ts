@@ -73,6 +73,9 @@ export const apiErrors = {
   batchTooLarge: kind(400, 'Batch too large: {count} events; the limit is {limit}'),
   invalidUserId: kind(400, 'user id must be 1 to {limit} characters'),
   malformedRequest: kind(400, '{problem}'),
+  requestTimeout: kind(408, 'The request did not arrive in time'),
+  pathSegmentTooLong: kind(414, 'A segment of the path is too long'),
+  headersTooLarge: kind(431, 'Request headers too large'),
   // 401, 403, 404: who is asking.
   unauthenticated: kind(401, '{reason}'),
   appDisabled: kind(403, 'Application disabled'),
