@@ -25,8 +25,18 @@ export function secretsNotice(secretsIn: string | undefined): string[] {
   return secretsIn === undefined ? [] : [`  Secrets are not printed: they are in ${secretsIn}.`];
 }
 
-export function startupBanner(port: number, host: string, { apps, appsSource, secretsIn }: BannerApps): string {
-  const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+/** Where the separate metrics listener is, when there is one. */
+export interface BannerMetrics {
+  readonly host: string;
+  readonly port: number;
+}
+
+function shown(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
+export function startupBanner(port: number, host: string, { apps, appsSource, secretsIn }: BannerApps, metrics?: BannerMetrics): string {
+  const shownHost = shown(host);
   const app = apps[0];
   const secret = secretsIn === undefined ? app.secret : `<the secret of app ${app.id}>`;
   const lines = [
@@ -44,7 +54,9 @@ export function startupBanner(port: number, host: string, { apps, appsSource, se
     `    const pusher = new Pusher({ appId: '${app.id}', key: '${app.key}', secret: '${secret}',`,
     `      host: '${shownHost}', port: '${port}', useTLS: false });`,
     '',
-    '  Health: /healthz /readyz   Metrics: /metrics   Stop: Ctrl-C',
+    metrics
+      ? `  Health and metrics: http://${shown(metrics.host)}:${metrics.port} (/healthz /readyz /metrics)   Stop: Ctrl-C`
+      : '  Health: /healthz /readyz   Metrics: /metrics   Stop: Ctrl-C',
     '',
   ];
   return lines.join('\n');

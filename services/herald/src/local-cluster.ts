@@ -92,16 +92,22 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
   const host = reachableHost(server.host);
   const main = process.argv[1];
   // The settings given to `herald cluster` as flags hold for every member (env vars they inherit).
-  const shared = ['--nats', natsUrl, '--host', server.host, '--log-level', server.logLevel, ...(appsFile ? ['--apps', appsFile] : [])];
+  const metricsHost = server.metricsHost === undefined ? [] : ['--metrics-host', server.metricsHost];
+  const shared = ['--nats', natsUrl, '--host', server.host, '--log-level', server.logLevel, ...metricsHost, ...(appsFile ? ['--apps', appsFile] : [])];
   const gatewayOnly = server.gatewayWorkers === undefined ? [] : ['--workers', String(server.gatewayWorkers)];
   const env = { ...process.env, HERALD_GATEWAY_WORKERS: process.env.HERALD_GATEWAY_WORKERS ?? '1' };
-  const herald = (name: string, args: string[]) => start(name, process.execPath, ['--enable-source-maps', main, ...args, ...shared], env);
-  herald('presence-1', ['presence', '--port', String(base + 101)]);
-  herald('presence-2', ['presence', '--port', String(base + 102)]);
-  herald('api', ['api', '--port', String(base + 79)]);
-  herald('webhooks', ['webhooks', '--port', String(base + 103)]);
-  herald('gateway-1', ['gateway', '--port', String(base), ...gatewayOnly]);
-  herald('gateway-2', ['gateway', '--port', String(base + 1), ...gatewayOnly]);
+  // Each member its own metrics port, at its main port's offset (0 stays "any free port").
+  const metricsPort = (offset: number) => (server.metricsPort ? server.metricsPort + offset : server.metricsPort);
+  const herald = (name: string, command: string, offset: number, extra: string[] = []) => {
+    const ports = ['--port', String(base + offset), ...(server.metricsPort === undefined ? [] : ['--metrics-port', String(metricsPort(offset))])];
+    start(name, process.execPath, ['--enable-source-maps', main, command, ...ports, ...extra, ...shared], env);
+  };
+  herald('presence-1', 'presence', 101);
+  herald('presence-2', 'presence', 102);
+  herald('api', 'api', 79);
+  herald('webhooks', 'webhooks', 103);
+  herald('gateway-1', 'gateway', 0, gatewayOnly);
+  herald('gateway-2', 'gateway', 1, gatewayOnly);
   await Promise.all([base, base + 1, base + 79].map((p) => waitForPort(p, 20_000, host)));
 
   const app = config.apps[0];
@@ -116,6 +122,11 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
       `    webhooks      health on :${base + 103}`,
       app ? `    app           ${appCredentialsLine(app, config.secretsIn)}` : `    apps          from ${config.appsSource}`,
       ...secretsNotice(config.secretsIn),
+      ...(server.metricsPort
+        ? [
+            `    metrics       gateways :${metricsPort(0)} :${metricsPort(1)}, api :${metricsPort(79)}, presence :${metricsPort(101)} :${metricsPort(102)}, webhooks :${metricsPort(103)}`,
+          ]
+        : []),
       '  Ctrl-C stops everything.',
       '',
       '',

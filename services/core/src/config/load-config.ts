@@ -74,6 +74,9 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
   if (server && server.leaseTtlMs <= server.leaseIntervalMs) {
     problems.push(`${sourceOf.leaseTtlMs ?? 'leaseTtlMs'}: the lease TTL (${server.leaseTtlMs} ms) must be longer than the renewal interval (${server.leaseIntervalMs} ms)`);
   }
+  if (server && server.metricsHost !== undefined && server.metricsPort === undefined) {
+    problems.push(`${sourceOf.metricsHost ?? 'metricsHost'}: a metrics listen address needs a metrics port (HERALD_METRICS_PORT or --metrics-port)`);
+  }
   // JetStream would hand a batch to another webhooks process while the first still delivers it.
   if (server && server.webhookAckWaitMs <= server.webhookTimeoutMs + WEBHOOK_BATCH_MAX_WAIT_MS) {
     problems.push(
