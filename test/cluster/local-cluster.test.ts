@@ -31,11 +31,12 @@ function canConnect(host: string, port: number): Promise<boolean> {
   });
 }
 
-/** A base port whose every member port is free on both loopback addresses. */
-async function freeBasePort(): Promise<number> {
+/** A base port whose every member port is free on both loopback addresses (and not `avoid`'s). */
+async function freeBasePort(avoid?: number): Promise<number> {
   for (let attempt = 0; attempt < 20; attempt++) {
     const base = await freePort();
     if (base + 103 > 65535) continue;
+    if (avoid !== undefined && Math.abs(base - avoid) <= 103) continue;
     const ports = Object.values(OFFSETS).map((offset) => base + offset);
     const busy = await Promise.all(ports.flatMap((port) => [canConnect('127.0.0.1', port), canConnect(HOST, port)]));
     if (!busy.includes(true)) return base;
@@ -72,12 +73,15 @@ function isRunning(pid: number): boolean {
 describe('herald cluster', () => {
   let cluster: ChildProcess;
   let base: number;
+  let metricsBase: number;
   let output = '';
   const members = new Map<MemberName, number>();
 
   before(async () => {
     base = await freeBasePort();
-    cluster = spawn(process.execPath, [MAIN, 'cluster', '--port', String(base), '--host', HOST, '--log-level', 'warn'], {
+    metricsBase = await freeBasePort(base);
+    const flags = ['--port', String(base), '--metrics-port', String(metricsBase), '--host', HOST, '--log-level', 'warn'];
+    cluster = spawn(process.execPath, [MAIN, 'cluster', ...flags], {
       // PATH has the pinned nats-server (scripts/test.sh); no HERALD_* settings but the flags.
       env: { PATH: process.env.PATH ?? '' },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -111,6 +115,17 @@ describe('herald cluster', () => {
       assert.equal(health.status, 200, name);
       assert.equal(await canConnect('127.0.0.1', port), false, `${name} listens on 127.0.0.1:${port} too: it did not get --host ${HOST}`);
     }
+  });
+
+  it('gives every member its own metrics port, at its main port’s offset', async () => {
+    for (const name of members.keys()) {
+      const port = metricsBase + OFFSETS[name];
+      const metrics = await fetch(`http://${HOST}:${port}/metrics`);
+      assert.equal(metrics.status, 200, `${name} on ${port}`);
+      assert.match(await metrics.text(), /^process_cpu_user_seconds_total/m);
+      assert.equal((await fetch(`http://${HOST}:${base + OFFSETS[name]}/metrics`)).status, 404, `${name}'s main port`);
+    }
+    assert.ok(output.includes(`api :${metricsBase + 79}`), 'the banner lists the metrics ports');
   });
 
   it('passes --log-level to every member: none logs below warn', () => {
