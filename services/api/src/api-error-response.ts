@@ -21,6 +21,8 @@ function asApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
   const { code, statusCode, message } = (err ?? {}) as { code?: unknown; statusCode?: unknown; message?: unknown };
   if (code === 'FST_ERR_CTP_BODY_TOO_LARGE') return apiErrors.bodyTooLarge();
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY' || code === 'FST_ERR_CTP_EMPTY_JSON_BODY') return apiErrors.invalidJson();
+  if (statusCode === 415) return apiErrors.unsupportedMediaType();
   if (typeof statusCode === 'number' && statusCode >= 400 && statusCode < 500) return apiErrors.malformedRequest({ problem: String(message) });
   return apiErrors.internal();
 }

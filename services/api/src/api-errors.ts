@@ -73,13 +73,19 @@ export const apiErrors = {
   batchTooLarge: kind(400, 'Batch too large: {count} events; the limit is {limit}'),
   invalidUserId: kind(400, 'user id must be 1 to {limit} characters'),
   malformedRequest: kind(400, '{problem}'),
+  requestTimeout: kind(408, 'The request did not arrive in time'),
+  pathSegmentTooLong: kind(414, 'A segment of the path is too long'),
+  headersTooLarge: kind(431, 'Request headers too large'),
   // 401, 403, 404: who is asking.
   unauthenticated: kind(401, '{reason}'),
   appDisabled: kind(403, 'Application disabled'),
   unknownApp: kind(404, 'Unknown app "{appId}"'),
+  unknownRoute: kind(404, 'Not found: {method} {path}'),
   // 413, 429: how much.
   bodyTooLarge: kind(413, 'Request body too large'),
   eventTooLarge: kind(413, 'Event data is {size} bytes; the limit is {limit} bytes'),
+  // 415: the body is not said to be JSON.
+  unsupportedMediaType: kind(415, 'Content-Type must be application/json'),
   tooManyRequests: kind(429, 'Too many requests for this app: the limit is {limit} per second, retry in {retryIn}'),
   // 5xx: Herald could not do it; the request may be retried.
   internal: kind(500, 'Internal server error'),

@@ -12,6 +12,7 @@ import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import { errorResponse } from './api-error-response';
 import { ApiRateLimit } from './api-rate-limit';
+import { bodyContentTypeRefusal, saysNoContentType } from './body-content-type';
 import { ChannelInfoClient } from './channel-info-client';
 import { EventPublisher } from './event-publisher';
 import { eventsEndpoint, type RequestInterceptor } from './events-endpoint';
@@ -78,6 +79,14 @@ export class Api implements HeraldService {
   async register(fastify: FastifyInstance): Promise<void> {
     const { options } = this;
     await fastify.register(async (api) => {
+      // The Content-Type rule of every API body (body-content-type.ts), before fastify reads it.
+      api.addHook('onRequest', async (request) => {
+        const refusal = bodyContentTypeRefusal(request.headers);
+        if (refusal) throw refusal;
+        // fastify refuses a blank Content-Type as an invalid media type; the rule reads it as none.
+        if (request.raw.headers['content-type'] !== undefined && saysNoContentType(request.raw.headers)) delete request.raw.headers['content-type'];
+      });
+
       // Keep the body as received: body_md5 and the signature are computed over those bytes.
       api.removeAllContentTypeParsers();
       api.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {

@@ -3,8 +3,8 @@
  * request and response because fastify's router, hooks and reply machinery cost more than the
  * work itself (~15 % of the server's CPU at high publish rates; the many-channels benchmark).
  * The only path for this call. It checks what fastify's routes check, in the same order —
- * body size, JSON, the app, its signature, its request rate — and answers errors through
- * api-error-response.ts like every other route.
+ * Content-Type, body size, JSON, the app, its signature, its request rate — and answers
+ * errors through api-error-response.ts like every other route.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
@@ -13,6 +13,7 @@ import type { Logger } from '../../core/src/logging/logger';
 import { errorResponse, JSON_CONTENT_TYPE, sendErrorResponse } from './api-error-response';
 import { apiErrors } from './api-errors';
 import type { ApiRateLimit } from './api-rate-limit';
+import { bodyContentTypeRefusal } from './body-content-type';
 import { parseJsonBody } from './json-body';
 import { verifySignedRequest } from './request-auth';
 import { type EventRoutesOptions, triggerEvent } from './routes/events';
@@ -77,6 +78,11 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     const url = request.url ?? '';
     const segment = EVENTS_PATH.exec(url)?.[1];
     if (segment === undefined) return false;
+    const refusal = bodyContentTypeRefusal(request.headers);
+    if (refusal) {
+      fail(response, refusal, url, undefined);
+      return true;
+    }
 
     const chunks: Buffer[] = [];
     let size = 0;

@@ -181,7 +181,13 @@ export class Gateway implements HeraldService {
       scope.addHook('preValidation', async (_request, reply) => {
         if (!this.accepting) await reply.code(503).send({ error: 'gateway is draining' });
       });
-      scope.get('/app/:key', { websocket: true }, (socket, request) => this.accept(socket, request));
+      scope.route({
+        method: 'GET',
+        url: '/app/:key',
+        // A plain HTTP request (no upgrade): the `{"error": …}` every Herald route answers, not an empty 404.
+        handler: async (_request, reply) => reply.code(404).send({ error: 'Not found: /app/:key takes WebSocket connections only' }),
+        wsHandler: (socket, request) => this.accept(socket, request),
+      });
     });
   }
 

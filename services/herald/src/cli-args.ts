@@ -23,6 +23,8 @@ Commands:
 Flags (each also has a HERALD_* environment variable, see README):
   --port N            listen port (default 6001)
   --host H            listen address (default 0.0.0.0)
+  --metrics-port N    serve /metrics, /healthz, /readyz on this port instead (default: the main port)
+  --metrics-host H    listen address of that port (default: --host)
   --apps FILE|URL     apps file (YAML or JSON), or postgres://user:pass@host:port/db
   --nats URL[,URL]    NATS servers
   --workers N         gateway worker processes
@@ -45,6 +47,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
     options: {
       port: { type: 'string' },
       host: { type: 'string' },
+      'metrics-port': { type: 'string' },
+      'metrics-host': { type: 'string' },
       apps: { type: 'string' },
       nats: { type: 'string' },
       workers: { type: 'string' },
@@ -61,6 +65,8 @@ export function parseCli(argv: readonly string[]): CliArgs {
   const number = (raw: string) => (raw.trim() !== '' && Number.isFinite(Number(raw)) ? Number(raw) : raw);
   if (values.port !== undefined) flags.port = { value: number(values.port), flag: '--port' };
   if (values.host !== undefined) flags.host = { value: values.host, flag: '--host' };
+  if (values['metrics-port'] !== undefined) flags.metricsPort = { value: number(values['metrics-port']), flag: '--metrics-port' };
+  if (values['metrics-host'] !== undefined) flags.metricsHost = { value: values['metrics-host'], flag: '--metrics-host' };
   if (values.nats !== undefined)
     flags.natsServers = {
       value: values.nats

@@ -94,6 +94,9 @@ describe('HTTP server', () => {
     });
     await api.register(http);
     http.get('/route', async () => ({ via: 'fastify' }));
+    http.get('/broken', async () => {
+      throw new Error('a bug');
+    });
     http.addHook('preClose', async () => {
       closingStarted();
       await mayFinish;
@@ -128,6 +131,18 @@ describe('HTTP server', () => {
       assert.deepEqual([route.status, route.body], [200, '{"via":"fastify"}']);
       assert.deepEqual(declined, ['/route']);
       assert.equal(published.length, 1);
+    } finally {
+      socket.destroy();
+    }
+  });
+
+  it("answers a route's unexpected error with the API's 500, without the query's credentials", async () => {
+    const socket = await keptAlive();
+    try {
+      const answer = await exchange(socket, 'GET', '/broken?auth_key=closing-key&auth_signature=0123456789abcdef');
+      assert.equal(answer.status, 500);
+      assert.match(answer.headers['content-type'], /^application\/json/);
+      assert.deepEqual(JSON.parse(answer.body), { error: 'Internal server error' });
     } finally {
       socket.destroy();
     }

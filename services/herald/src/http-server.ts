@@ -5,6 +5,7 @@ import { errorResponse, sendErrorResponse } from '../../api/src/api-error-respon
 import { apiErrors } from '../../api/src/api-errors';
 import type { RequestInterceptor } from '../../api/src/events-endpoint';
 import type { Logger } from '../../core/src/logging/logger';
+import { answerErrorsLikeTheApi, clientErrorAnswer, frameworkErrorAnswer } from './http-error-answers';
 
 /**
  * How long an idle keep-alive connection stays open: fastify's own default, which it sets
@@ -44,7 +45,11 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
     forceCloseConnections: true,
     // Requests are refused while closing above, in the API's error format, before any route.
     return503OnClosing: false,
+    // Errors outside the API's routes in its shape too, never echoing the query (http-error-answers.ts).
+    frameworkErrors: frameworkErrorAnswer(logger),
+    clientErrorHandler: clientErrorAnswer(logger),
   }) as unknown as FastifyInstance;
+  answerErrorsLikeTheApi(fastify, logger);
   // The first preClose hook: fastify runs it as it starts closing, before it drops connections.
   fastify.addHook('preClose', async () => {
     closing = true;

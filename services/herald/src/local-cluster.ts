@@ -10,10 +10,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { Logger } from '../../core/src/logging/logger';
+import { appCredentialsLine, secretsNotice } from './banner';
 
 interface Member {
   readonly name: string;
   readonly process: ChildProcess;
+}
+
+/** A child killed by a signal has a null exitCode and a signalCode: both mean it is gone. */
+function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** What to connect to when a member listens on `host` (every address: this machine's loopback). */
+function reachableHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
 }
 
 function findNatsServer(): string {
@@ -37,11 +48,11 @@ function freePort(): Promise<number> {
   });
 }
 
-async function waitForPort(port: number, timeoutMs: number): Promise<void> {
+async function waitForPort(port: number, timeoutMs: number, host = '127.0.0.1'): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const open = await new Promise<boolean>((resolve) => {
-      const socket = connect(port, '127.0.0.1');
+      const socket = connect(port, host);
       socket.once('connect', () => {
         socket.destroy();
         resolve(true);
@@ -76,18 +87,28 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
     natsUrl = `nats://127.0.0.1:${natsPort}`;
   }
 
-  const base = config.server.port ?? 6001;
+  const { server } = config;
+  const base = server.port ?? 6001;
+  const host = reachableHost(server.host);
   const main = process.argv[1];
-  const shared = ['--nats', natsUrl, ...(appsFile ? ['--apps', appsFile] : [])];
+  // The settings given to `herald cluster` as flags hold for every member (env vars they inherit).
+  const metricsHost = server.metricsHost === undefined ? [] : ['--metrics-host', server.metricsHost];
+  const shared = ['--nats', natsUrl, '--host', server.host, '--log-level', server.logLevel, ...metricsHost, ...(appsFile ? ['--apps', appsFile] : [])];
+  const gatewayOnly = server.gatewayWorkers === undefined ? [] : ['--workers', String(server.gatewayWorkers)];
   const env = { ...process.env, HERALD_GATEWAY_WORKERS: process.env.HERALD_GATEWAY_WORKERS ?? '1' };
-  const herald = (name: string, args: string[]) => start(name, process.execPath, ['--enable-source-maps', main, ...args, ...shared], env);
-  herald('presence-1', ['presence', '--port', String(base + 101)]);
-  herald('presence-2', ['presence', '--port', String(base + 102)]);
-  herald('api', ['api', '--port', String(base + 79)]);
-  herald('webhooks', ['webhooks', '--port', String(base + 103)]);
-  herald('gateway-1', ['gateway', '--port', String(base)]);
-  herald('gateway-2', ['gateway', '--port', String(base + 1)]);
-  await Promise.all([base, base + 1, base + 79].map((p) => waitForPort(p, 20_000)));
+  // Each member its own metrics port, at its main port's offset (0 stays "any free port").
+  const metricsPort = (offset: number) => (server.metricsPort ? server.metricsPort + offset : server.metricsPort);
+  const herald = (name: string, command: string, offset: number, extra: string[] = []) => {
+    const ports = ['--port', String(base + offset), ...(server.metricsPort === undefined ? [] : ['--metrics-port', String(metricsPort(offset))])];
+    start(name, process.execPath, ['--enable-source-maps', main, command, ...ports, ...extra, ...shared], env);
+  };
+  herald('presence-1', 'presence', 101);
+  herald('presence-2', 'presence', 102);
+  herald('api', 'api', 79);
+  herald('webhooks', 'webhooks', 103);
+  herald('gateway-1', 'gateway', 0, gatewayOnly);
+  herald('gateway-2', 'gateway', 1, gatewayOnly);
+  await Promise.all([base, base + 1, base + 79].map((p) => waitForPort(p, 20_000, host)));
 
   const app = config.apps[0];
   process.stdout.write(
@@ -95,11 +116,17 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
       '',
       '  Herald local cluster is up:',
       `    NATS          ${natsUrl}`,
-      `    gateways      ws://127.0.0.1:${base}   ws://127.0.0.1:${base + 1}`,
-      `    HTTP API      http://127.0.0.1:${base + 79}`,
+      `    gateways      ws://${host}:${base}   ws://${host}:${base + 1}`,
+      `    HTTP API      http://${host}:${base + 79}`,
       `    presence      health on :${base + 101} and :${base + 102}`,
       `    webhooks      health on :${base + 103}`,
-      app ? `    app           id ${app.id}  key ${app.key}  secret ${app.secret}` : `    apps          from ${config.appsSource}`,
+      app ? `    app           ${appCredentialsLine(app, config.secretsIn)}` : `    apps          from ${config.appsSource}`,
+      ...secretsNotice(config.secretsIn),
+      ...(server.metricsPort
+        ? [
+            `    metrics       gateways :${metricsPort(0)} :${metricsPort(1)}, api :${metricsPort(79)}, presence :${metricsPort(101)} :${metricsPort(102)}, webhooks :${metricsPort(103)}`,
+          ]
+        : []),
       '  Ctrl-C stops everything.',
       '',
       '',
@@ -113,11 +140,11 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
     const order = ['gateway-1', 'gateway-2', 'api', 'presence-1', 'presence-2', 'webhooks', 'nats-server'];
     for (const name of order) {
       const member = members.find((m) => m.name === name);
-      if (!member || member.process.exitCode !== null) continue;
+      if (!member || hasExited(member.process)) continue;
       const exited = new Promise((resolve) => member.process.once('exit', resolve));
       member.process.kill('SIGTERM');
       await Promise.race([exited, new Promise((r) => setTimeout(r, config.server.drainTimeoutMs + 5000))]);
-      if (member.process.exitCode === null) member.process.kill('SIGKILL');
+      if (!hasExited(member.process)) member.process.kill('SIGKILL');
     }
     process.exit(0);
   };
@@ -125,6 +152,6 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
   process.on('SIGTERM', () => void stop());
   // Never leave members running if this process goes away some other way.
   process.on('exit', () => {
-    for (const member of members) if (member.process.exitCode === null) member.process.kill('SIGKILL');
+    for (const member of members) if (!hasExited(member.process)) member.process.kill('SIGKILL');
   });
 }

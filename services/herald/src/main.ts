@@ -13,7 +13,9 @@ import { onShutdownSignal } from './shutdown';
 
 async function runEmbedded(config: HeraldConfig, logger: Logger): Promise<void> {
   const herald = await startEmbedded(config, logger);
-  process.stdout.write(`${startupBanner(herald.port, herald.host, herald.appRegistry.all(), config.appsSource)}\n`);
+  const apps = { apps: herald.appRegistry.all(), appsSource: config.appsSource, secretsIn: config.secretsIn };
+  const metrics = herald.metricsPort === undefined ? undefined : { host: config.server.metricsHost ?? herald.host, port: herald.metricsPort };
+  process.stdout.write(`${startupBanner(herald.port, herald.host, apps, metrics)}\n`);
   onShutdownSignal(logger, () => herald.stop());
 }
 

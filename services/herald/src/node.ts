@@ -14,7 +14,7 @@ import { type Clock, systemClock } from '../../core/src/clock';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { EventJournal } from '../../core/src/journal/event-journal';
 import type { Logger } from '../../core/src/logging/logger';
-import { busReadiness, type ReadinessCheck, registerHealthRoutes } from '../../core/src/service/health-routes';
+import { busReadiness, type ReadinessCheck, registerHealthRoutes, registerLivenessRoute } from '../../core/src/service/health-routes';
 import { createMetricsRegistry } from '../../core/src/service/metrics';
 import { ServiceGroup } from '../../core/src/service/service-group';
 import type { CacheStore } from '../../core/src/stores/cache-store';
@@ -23,6 +23,7 @@ import { Gateway } from '../../gateway/src/gateway';
 import { Presence } from '../../presence/src/presence';
 import { DEFAULT_WEBHOOK_SETTINGS, Webhooks } from '../../webhooks/src/webhooks';
 import { createHttpServer } from './http-server';
+import { type RunningMetricsListener, startMetricsListener } from './metrics-listener';
 import { inStartOrder } from './service-order';
 
 export interface Roles {
@@ -62,6 +63,8 @@ export interface NodeOptions {
 export interface RunningNode {
   readonly port: number;
   readonly host: string;
+  /** The separate /metrics, /healthz, /readyz listener's port, when HERALD_METRICS_PORT asks for one. */
+  readonly metricsPort?: number;
   readonly gateway?: Gateway;
   readonly presence?: Presence;
   /** The apps every role of this node uses (kept up to date by the app store). */
@@ -149,7 +152,16 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const http = createHttpServer({ logger, bodyLimit, frontDoor: api?.eventsEndpoint });
   if (gateway) await gateway.register(http);
   if (api) await api.register(http);
-  registerHealthRoutes(http, checks, metrics);
+  let metricsListener: RunningMetricsListener | undefined;
+  if (server.metricsPort === undefined) registerHealthRoutes(http, checks, metrics);
+  else {
+    // Two listeners on one port would fight over it (or, in a worker, share it by turns).
+    if (server.metricsPort !== 0 && server.metricsPort === options.port) {
+      throw new Error(`the metrics port (${server.metricsPort}) must differ from the main port; unset HERALD_METRICS_PORT to serve /metrics on the main port`);
+    }
+    registerLivenessRoute(http);
+    metricsListener = await startMetricsListener({ host: server.metricsHost ?? server.host, port: server.metricsPort, logger, checks, metrics });
+  }
 
   const services = new ServiceGroup(inStartOrder({ gateway, api, presence, webhooks }));
   await services.start();
@@ -161,6 +173,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   return {
     port,
     host: server.host,
+    ...(metricsListener ? { metricsPort: metricsListener.port } : {}),
     gateway,
     presence,
     appRegistry: apps,
@@ -170,6 +183,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         // Once nothing takes new work: what still arrives gets 503 (http-server.ts).
         await http.close();
         await services.stop();
+        // Last of the listeners: /readyz stays answerable (503) through the drain.
+        await metricsListener?.close();
         await stores.webhooks.close();
         // Let the lease release and other last messages reach the bus before closing it.
         await bus.flush(server.busTimeoutMs).catch(() => undefined);

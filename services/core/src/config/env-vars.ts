@@ -9,6 +9,8 @@ type Parser = 'string' | 'int' | 'list';
 export const SERVER_ENV_VARS: Readonly<Record<string, readonly [keyof ServerConfig, Parser]>> = {
   HERALD_HOST: ['host', 'string'],
   HERALD_PORT: ['port', 'int'],
+  HERALD_METRICS_HOST: ['metricsHost', 'string'],
+  HERALD_METRICS_PORT: ['metricsPort', 'int'],
   HERALD_LOG_LEVEL: ['logLevel', 'string'],
   HERALD_ACTIVITY_TIMEOUT: ['activityTimeoutSeconds', 'int'],
   HERALD_PONG_TIMEOUT: ['pongTimeoutSeconds', 'int'],

@@ -14,6 +14,11 @@ export interface LoadedApps {
   readonly apps: AppConfig[];
   /** Where the apps came from, for the start-up log. */
   readonly source: string;
+  /**
+   * Where the apps' secrets are kept, for messages that must not print them. Absent only for
+   * the built-in development app, whose secret (`app-secret`) is public in the README.
+   */
+  readonly secretsIn?: string;
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
@@ -56,7 +61,7 @@ export function loadAppsFile(path: string, readFile: (path: string) => string = 
     }
   }
   if (problems.length > 0) return fail(problems);
-  return { apps, source: path };
+  return { apps, source: path, secretsIn: `the apps file ${path}` };
 }
 
 export function defaultApp(env: Readonly<Record<string, string | undefined>>): LoadedApps {
@@ -70,7 +75,9 @@ export function defaultApp(env: Readonly<Record<string, string | undefined>>): L
     const names: Record<string, string> = { id: 'HERALD_APP_ID', key: 'HERALD_APP_KEY', secret: 'HERALD_APP_SECRET' };
     return fail(result.error.issues.map((i) => `${names[String(i.path[0])] ?? formatPath(i.path)}: ${i.message}`));
   }
-  return { apps: [result.data], source: 'default app (HERALD_APP_ID / HERALD_APP_KEY / HERALD_APP_SECRET)' };
+  const source = 'default app (HERALD_APP_ID / HERALD_APP_KEY / HERALD_APP_SECRET)';
+  // A secret the operator chose is a real one; only the built-in one may be printed.
+  return env.HERALD_APP_SECRET === undefined ? { apps: [result.data], source } : { apps: [result.data], source, secretsIn: 'HERALD_APP_SECRET' };
 }
 
 class AppsProblem extends Error {

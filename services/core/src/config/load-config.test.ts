@@ -62,6 +62,21 @@ describe('loadConfig: server settings', () => {
     assert.deepEqual(config.server.natsServers, ['nats://a:4222', 'nats://b:4222']);
   });
 
+  it('serves metrics on the main port unless HERALD_METRICS_PORT asks for a listener of their own', () => {
+    const unset = loadConfig({ env: {} });
+    assert.deepEqual([unset.server.metricsPort, unset.server.metricsHost], [undefined, undefined]);
+    const set = loadConfig({ env: { HERALD_METRICS_PORT: '9464', HERALD_METRICS_HOST: '10.0.0.8' } });
+    assert.deepEqual([set.server.metricsPort, set.server.metricsHost], [9464, '10.0.0.8']);
+    assert.match(problemsOf({ env: { HERALD_METRICS_PORT: '70000' } })[0], /^HERALD_METRICS_PORT: /);
+  });
+
+  it('refuses a metrics listen address without a metrics port, naming where it came from', () => {
+    assert.deepEqual(problemsOf({ env: { HERALD_METRICS_HOST: '127.0.0.1' } }), [
+      'HERALD_METRICS_HOST: a metrics listen address needs a metrics port (HERALD_METRICS_PORT or --metrics-port)',
+    ]);
+    assert.match(problemsOf({ env: {}, flags: { metricsHost: { value: '127.0.0.1', flag: '--metrics-host' } } })[0], /^--metrics-host: /);
+  });
+
   it('lets a command-line flag beat the environment', () => {
     const config = loadConfig({ env: { HERALD_PORT: '7001' }, flags: { port: { value: 7002, flag: '--port' } } });
     assert.equal(config.server.port, 7002);

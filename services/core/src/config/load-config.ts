@@ -20,6 +20,8 @@ export interface HeraldConfig {
   readonly appsSource: string;
   /** `--apps postgres://…`: apps are loaded (and kept up to date) from this database at start. */
   readonly appsDatabaseUrl?: string;
+  /** Where the apps' secrets are kept; absent only for the built-in development app (see LoadedApps). */
+  readonly secretsIn?: string;
 }
 
 /** A setting given on the command line, and the flag it came from (for messages). */
@@ -72,6 +74,9 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
   if (server && server.leaseTtlMs <= server.leaseIntervalMs) {
     problems.push(`${sourceOf.leaseTtlMs ?? 'leaseTtlMs'}: the lease TTL (${server.leaseTtlMs} ms) must be longer than the renewal interval (${server.leaseIntervalMs} ms)`);
   }
+  if (server && server.metricsHost !== undefined && server.metricsPort === undefined) {
+    problems.push(`${sourceOf.metricsHost ?? 'metricsHost'}: a metrics listen address needs a metrics port (HERALD_METRICS_PORT or --metrics-port)`);
+  }
   // JetStream would hand a batch to another webhooks process while the first still delivers it.
   if (server && server.webhookAckWaitMs <= server.webhookTimeoutMs + WEBHOOK_BATCH_MAX_WAIT_MS) {
     problems.push(
@@ -93,7 +98,7 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
         const problem = appsDatabaseUrlProblem(appsFile);
         if (problem) problems.push(`${input.appsFile !== undefined ? '--apps' : 'HERALD_APPS_FILE'}: ${problem}`);
         appsDatabaseUrl = appsFile.trim();
-        apps = { apps: [], source: `PostgreSQL ${shown} (table herald_apps)` };
+        apps = { apps: [], source: `PostgreSQL ${shown} (table herald_apps)`, secretsIn: `the herald_apps table of ${shown}` };
       } else {
         apps = loadAppsFile(appsFile, input.readFile);
       }
@@ -106,5 +111,11 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
   }
 
   if (problems.length > 0 || !server || !apps) throw new ConfigError(problems);
-  return { server, apps: apps.apps, appsSource: apps.source, ...(appsDatabaseUrl ? { appsDatabaseUrl } : {}) };
+  return {
+    server,
+    apps: apps.apps,
+    appsSource: apps.source,
+    ...(appsDatabaseUrl ? { appsDatabaseUrl } : {}),
+    ...(apps.secretsIn ? { secretsIn: apps.secretsIn } : {}),
+  };
 }

@@ -7,6 +7,13 @@ export const serverSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),
   /** Default depends on the command: 6001 for embedded/all/gateway, 6002 api, 6003 presence. */
   port: port.optional(),
+  /**
+   * A separate listener for /metrics, /healthz and /readyz (0 = any free port). Unset: they are
+   * served on the main port, as before. Set: the main port keeps only /healthz.
+   */
+  metricsPort: port.optional(),
+  /** Listen address of the metrics listener (default: `host`); only with `metricsPort`. */
+  metricsHost: z.string().min(1).optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Seconds sent to clients in connection_established; they ping after this much silence. */
   activityTimeoutSeconds: z.number().int().min(1).max(3600).default(120),

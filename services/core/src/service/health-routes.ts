@@ -13,7 +13,7 @@ export interface ReadinessCheck {
 }
 
 export function registerHealthRoutes(app: FastifyInstance, checks: readonly ReadinessCheck[], metrics: Registry): void {
-  app.get('/healthz', async () => ({ status: 'ok' }));
+  registerLivenessRoute(app);
   app.get('/readyz', async (_req, reply) => {
     const problems: Record<string, string> = {};
     for (const c of checks) {
@@ -27,6 +27,14 @@ export function registerHealthRoutes(app: FastifyInstance, checks: readonly Read
     reply.header('content-type', metrics.contentType);
     return metrics.metrics();
   });
+}
+
+/**
+ * `/healthz` alone: what a public port keeps when /readyz and /metrics have a listener of their
+ * own (it says only "ok", so a load balancer in front of the public port can still check it).
+ */
+export function registerLivenessRoute(app: FastifyInstance): void {
+  app.get('/healthz', async () => ({ status: 'ok' }));
 }
 
 export function busReadiness(bus: { isConnected(): boolean }): ReadinessCheck {
