@@ -32,6 +32,8 @@ if need node; then
     echo "ensure-deps: npm ci" >&2
     npm ci --no-audit --no-fund --loglevel=error >&2
   fi
+  # The TLS tests make their certificates with it (test/helpers/test-certificates.ts).
+  command -v openssl >/dev/null 2>&1 || apt_install openssl
 fi
 
 # nats-server: a pinned current release built from the Go module proxy (Debian's is 2.9.10,

@@ -9,7 +9,7 @@ import { once } from 'node:events';
 import { connect, type Socket } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { HTTP_KEEP_ALIVE_TIMEOUT_MS } from '../../services/herald/src/http-server';
+import { DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS as HTTP_KEEP_ALIVE_TIMEOUT_MS } from '../../services/core/src/config/server-schema';
 import { startTestHerald, type TestHerald } from '../helpers/test-herald';
 
 const NODE_DEFAULT_KEEP_ALIVE_MS = 5000;

@@ -4,6 +4,7 @@ import { Counter, Gauge, type Registry } from 'prom-client';
 export class GatewayMetrics {
   readonly connections: Gauge;
   readonly connectionsOpened: Counter;
+  readonly connectionsRefused: Counter<'reason'>;
   readonly framesReceived: Counter;
   readonly messagesDelivered: Counter;
   readonly protocolErrors: Counter<'code'>;
@@ -14,6 +15,12 @@ export class GatewayMetrics {
   constructor(registry: Registry) {
     this.connections = new Gauge({ name: 'herald_gateway_connections', help: 'Open WebSocket connections', registers: [registry] });
     this.connectionsOpened = new Counter({ name: 'herald_gateway_connections_opened_total', help: 'WebSocket connections accepted', registers: [registry] });
+    this.connectionsRefused = new Counter({
+      name: 'herald_gateway_connections_refused_total',
+      help: 'WebSocket connections refused with 4100 over capacity, by reason: ip_connections, ip_rate, process_connections, memory',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
     this.framesReceived = new Counter({ name: 'herald_gateway_frames_received_total', help: 'Frames received from clients', registers: [registry] });
     this.messagesDelivered = new Counter({ name: 'herald_gateway_messages_delivered_total', help: 'Channel events written to sockets', registers: [registry] });
     this.protocolErrors = new Counter({ name: 'herald_gateway_protocol_errors_total', help: 'pusher:error frames sent, by code', labelNames: ['code'], registers: [registry] });

@@ -23,6 +23,7 @@ import { ActivityMonitor } from './activity-monitor';
 import { ChannelRegistry } from './channel-registry';
 import { ClientEvents } from './client-events';
 import { Connection, type ConnectionContext } from './connection';
+import { type AdmissionConfig, ConnectionAdmission } from './connection-admission';
 import { ConnectionQuota } from './connection-quota';
 import { fanOut } from './fanout';
 import { FrameHandler } from './frame-handler';
@@ -51,6 +52,7 @@ export type GatewayConfig = Pick<
   | 'busTimeoutMs'
   | 'drainSocketsPerSecond'
   | 'drainTimeoutMs'
+  | keyof AdmissionConfig
 >;
 
 export interface GatewayOptions {
@@ -74,6 +76,7 @@ export class Gateway implements HeraldService {
   private readonly subscriptions: Subscriptions;
   private readonly signin: Signin;
   private readonly quota: ConnectionQuota;
+  private readonly admission: ConnectionAdmission;
   private readonly frames: FrameHandler;
   private readonly activity: ActivityMonitor;
   private readonly metrics: GatewayMetrics;
@@ -155,6 +158,7 @@ export class Gateway implements HeraldService {
       });
     }
     this.quota = new ConnectionQuota(bus, gatewayId);
+    this.admission = new ConnectionAdmission({ config, clock, refused: this.metrics.connectionsRefused });
     const clientEvents = new ClientEvents({
       bus,
       clock,
@@ -199,7 +203,7 @@ export class Gateway implements HeraldService {
   }
 
   readiness(): ReadinessCheck {
-    return { name: 'gateway', check: () => (this.accepting ? null : 'draining: not accepting connections') };
+    return { name: 'gateway', check: () => (this.accepting ? this.admission.overloaded(this.connections.size) : 'draining: not accepting connections') };
   }
 
   /**
@@ -253,6 +257,8 @@ export class Gateway implements HeraldService {
     if (!this.quota.admits(app.id, app.limits.maxConnections)) {
       return reject(PusherErrors.overConnectionQuota.code, PusherErrors.overConnectionQuota.message);
     }
+    const admitted = this.admission.admit(request.ip, this.connections.size);
+    if (!admitted.ok) return reject(admitted.error.code as number, admitted.error.message);
 
     const { config, clock } = this.options;
     const connection = new Connection(transport, app, this.socketIds.next(), clock.now(), this.connectionContext);
@@ -274,7 +280,10 @@ export class Gateway implements HeraldService {
     socket.on('pong', () => {
       connection.lastActivityAt = clock.now();
     });
-    socket.on('close', () => this.closed(connection));
+    socket.on('close', () => {
+      admitted.release();
+      this.closed(connection);
+    });
 
     connection.send(connectionEstablishedFrame(connection.socketId, config.activityTimeoutSeconds));
   }

@@ -1,41 +1,48 @@
 /** The fastify instance every Herald HTTP listener starts from. */
-import { createServer } from 'node:http';
 import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { errorResponse, sendErrorResponse } from '../../api/src/api-error-response';
 import { apiErrors } from '../../api/src/api-errors';
 import type { RequestInterceptor } from '../../api/src/events-endpoint';
+import { type Clock, systemClock } from '../../core/src/clock';
+import { type ServerConfig, serverSchema } from '../../core/src/config/server-schema';
 import type { Logger } from '../../core/src/logging/logger';
 import { answerErrorsLikeTheApi, clientErrorAnswer, frameworkErrorAnswer } from './http-error-answers';
-
-/**
- * How long an idle keep-alive connection stays open: fastify's own default, which it sets
- * only on servers it creates itself. Node's 5 s would close publishers' pooled connections
- * between bursts, and a request sent as the server closes one fails with ECONNRESET. Longer
- * than the 60 s idle timeout of common load balancers, so they close first.
- */
-export const HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+import { createNodeHttpListener, type HttpListenerConfig } from './node-http-listener';
 
 export interface HttpServerOptions {
   readonly logger: Logger;
   readonly bodyLimit: number;
   /** Offered every request before fastify (the api's POST …/events endpoint). */
   readonly frontDoor?: RequestInterceptor;
+  /** Timeouts, TLS and trusted proxies (default: the defaults of the server settings). */
+  readonly config?: HttpListenerConfig & Pick<ServerConfig, 'trustedProxies'>;
+  /** Paces the TLS certificate reloads. */
+  readonly clock?: Clock;
 }
 
 export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   const { logger, frontDoor } = options;
+  const config = options.config ?? serverSchema.parse({});
   let closing = false;
+  let stopListener = () => {};
   const fastify = Fastify({
     serverFactory: (handler) => {
-      const server = createServer((request, response) => {
-        // What fastify's return503OnClosing does, here so it covers the front door too.
-        if (closing) return sendErrorResponse(response, errorResponse(apiErrors.serverClosing(), logger, request.url));
-        if (frontDoor?.(request, response)) return;
-        handler(request, response);
-      });
-      server.keepAliveTimeout = HTTP_KEEP_ALIVE_TIMEOUT_MS;
-      return server;
+      const listener = createNodeHttpListener(
+        config,
+        (request, response) => {
+          // What fastify's return503OnClosing does, here so it covers the front door too.
+          if (closing) return sendErrorResponse(response, errorResponse(apiErrors.serverClosing(), logger, request.url));
+          if (frontDoor?.(request, response)) return;
+          handler(request, response);
+        },
+        options.clock ?? systemClock,
+        logger,
+      );
+      stopListener = listener.close;
+      return listener.server;
     },
+    // request.ip is the client's: X-Forwarded-For is believed only from these proxies.
+    trustProxy: config.trustedProxies.length > 0 ? [...config.trustedProxies] : false,
     loggerInstance: logger,
     // One log line per request is noise at this traffic; errors are logged where they happen.
     logController: new LogController({ disableRequestLogging: true }),
@@ -54,5 +61,6 @@ export function createHttpServer(options: HttpServerOptions): FastifyInstance {
   fastify.addHook('preClose', async () => {
     closing = true;
   });
+  fastify.addHook('onClose', async () => stopListener());
   return fastify;
 }

@@ -149,7 +149,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
     : undefined;
 
   // Routes first, so every service is reachable once it has started and the port opens.
-  const http = createHttpServer({ logger, bodyLimit, frontDoor: api?.eventsEndpoint });
+  const http = createHttpServer({ logger, bodyLimit, frontDoor: api?.eventsEndpoint, config: server, clock });
   if (gateway) await gateway.register(http);
   if (api) await api.register(http);
   let metricsListener: RunningMetricsListener | undefined;

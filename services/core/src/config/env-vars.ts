@@ -34,6 +34,20 @@ export const SERVER_ENV_VARS: Readonly<Record<string, readonly [keyof ServerConf
   HERALD_EVENT_JOURNAL_RETENTION_MS: ['eventJournalRetentionMs', 'int'],
   HERALD_EVENT_JOURNAL_MAX_BYTES: ['eventJournalMaxBytes', 'int'],
   HERALD_EVENT_JOURNAL_REPLICAS: ['eventJournalReplicas', 'int'],
+  HERALD_MAX_CONNECTIONS_PER_IP: ['maxConnectionsPerIp', 'int'],
+  HERALD_MAX_CONNECTION_RATE_PER_IP: ['maxConnectionRatePerIp', 'int'],
+  HERALD_TRUSTED_PROXIES: ['trustedProxies', 'list'],
+  HERALD_MAX_CONNECTIONS_PER_PROCESS: ['maxConnectionsPerProcess', 'int'],
+  HERALD_OVERLOAD_MAX_RSS_MB: ['overloadMaxRssMb', 'int'],
+  HERALD_OVERLOAD_MAX_HEAP_PERCENT: ['overloadMaxHeapPercent', 'int'],
+  HERALD_HTTP_HEADERS_TIMEOUT_MS: ['httpHeadersTimeoutMs', 'int'],
+  HERALD_HTTP_REQUEST_TIMEOUT_MS: ['httpRequestTimeoutMs', 'int'],
+  HERALD_HTTP_KEEP_ALIVE_TIMEOUT_MS: ['httpKeepAliveTimeoutMs', 'int'],
+  HERALD_TLS_CERT_FILE: ['tlsCertFile', 'string'],
+  HERALD_TLS_KEY_FILE: ['tlsKeyFile', 'string'],
+  HERALD_TLS_CA_FILE: ['tlsCaFile', 'string'],
+  HERALD_TLS_KEY_PASSPHRASE: ['tlsKeyPassphrase', 'string'],
+  HERALD_TLS_RELOAD_INTERVAL_MS: ['tlsReloadIntervalMs', 'int'],
 };
 
 /** Variables about apps, read by the apps loader (HERALD_APPS_FILE may be a postgres:// URL). */

@@ -164,6 +164,65 @@ describe('loadConfig: server settings', () => {
     assert.match(problems[0], /^HERALD_WEBHOOK_ACK_WAIT_MS: the webhook ack wait \(4000 ms\) must be longer than a delivery can take \(timeout 4000 ms \+ 250 ms batching\)/);
     assert.doesNotThrow(() => loadConfig({ env: { HERALD_WEBHOOK_TIMEOUT_MS: '4000', HERALD_WEBHOOK_ACK_WAIT_MS: '4251' } }));
   });
+
+  it('reads the connection-flood, HTTP timeout and TLS settings, off or generous by default', () => {
+    const defaults = loadConfig({ env: {} }).server;
+    assert.deepEqual(
+      [defaults.maxConnectionsPerIp, defaults.maxConnectionRatePerIp, defaults.trustedProxies, defaults.maxConnectionsPerProcess, defaults.overloadMaxRssMb],
+      [0, 0, [], 0, 0],
+    );
+    assert.equal(defaults.overloadMaxHeapPercent, 90);
+    assert.deepEqual([defaults.httpHeadersTimeoutMs, defaults.httpRequestTimeoutMs, defaults.httpKeepAliveTimeoutMs], [10_000, 30_000, 72_000]);
+    assert.equal(defaults.tlsCertFile, undefined);
+    const server = loadConfig({
+      env: {
+        HERALD_MAX_CONNECTIONS_PER_IP: '50',
+        HERALD_MAX_CONNECTION_RATE_PER_IP: '20',
+        HERALD_TRUSTED_PROXIES: '10.0.0.0/8, fd00::/8,loopback',
+        HERALD_MAX_CONNECTIONS_PER_PROCESS: '20000',
+        HERALD_OVERLOAD_MAX_RSS_MB: '1500',
+        HERALD_OVERLOAD_MAX_HEAP_PERCENT: '0',
+        HERALD_HTTP_HEADERS_TIMEOUT_MS: '5000',
+        HERALD_HTTP_REQUEST_TIMEOUT_MS: '5000',
+        HERALD_HTTP_KEEP_ALIVE_TIMEOUT_MS: '65000',
+        HERALD_TLS_CERT_FILE: '/tls/tls.crt',
+        HERALD_TLS_KEY_FILE: '/tls/tls.key',
+        HERALD_TLS_CA_FILE: '/tls/ca.crt',
+        HERALD_TLS_KEY_PASSPHRASE: 'pass',
+        HERALD_TLS_RELOAD_INTERVAL_MS: '1000',
+      },
+    }).server;
+    assert.deepEqual(
+      [server.maxConnectionsPerIp, server.maxConnectionRatePerIp, server.trustedProxies, server.maxConnectionsPerProcess, server.overloadMaxRssMb, server.overloadMaxHeapPercent],
+      [50, 20, ['10.0.0.0/8', 'fd00::/8', 'loopback'], 20000, 1500, 0],
+    );
+    assert.deepEqual([server.httpHeadersTimeoutMs, server.httpRequestTimeoutMs, server.httpKeepAliveTimeoutMs], [5000, 5000, 65000]);
+    assert.deepEqual(
+      [server.tlsCertFile, server.tlsKeyFile, server.tlsCaFile, server.tlsKeyPassphrase, server.tlsReloadIntervalMs],
+      ['/tls/tls.crt', '/tls/tls.key', '/tls/ca.crt', 'pass', 1000],
+    );
+  });
+
+  it('refuses a trusted proxy that is not an address or range, naming the variable', () => {
+    const problems = problemsOf({ env: { HERALD_TRUSTED_PROXIES: '10.0.0.1,ingress-nginx' } });
+    assert.equal(problems.length, 1, problems.join('; '));
+    assert.match(problems[0], /^HERALD_TRUSTED_PROXIES: "ingress-nginx" is not an IP address/);
+  });
+
+  it('refuses a headers timeout longer than the request timeout', () => {
+    const problems = problemsOf({ env: { HERALD_HTTP_HEADERS_TIMEOUT_MS: '40000' } });
+    assert.match(problems[0], /^HERALD_HTTP_HEADERS_TIMEOUT_MS: the headers timeout \(40000 ms\) must not be longer than the request timeout \(30000 ms\)/);
+  });
+
+  it('refuses a TLS certificate without its key and the reverse, and TLS extras without either', () => {
+    assert.match(problemsOf({ env: { HERALD_TLS_CERT_FILE: '/tls/tls.crt' } })[0], /^HERALD_TLS_CERT_FILE: a certificate needs its private key/);
+    assert.match(problemsOf({ env: { HERALD_TLS_KEY_FILE: '/tls/tls.key' } })[0], /^HERALD_TLS_KEY_FILE: a private key needs its certificate/);
+    const extras = problemsOf({ env: { HERALD_TLS_CA_FILE: '/tls/ca.crt', HERALD_TLS_KEY_PASSPHRASE: 'x' } });
+    assert.deepEqual(
+      extras.map((p) => p.split(':')[0]),
+      ['HERALD_TLS_CA_FILE', 'HERALD_TLS_KEY_PASSPHRASE'],
+    );
+  });
 });
 
 describe('loadConfig: apps', () => {

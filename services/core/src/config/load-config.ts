@@ -12,6 +12,7 @@ import { APP_ENV_VARS, OTHER_ENV_VARS, parseEnvValue, SERVER_ENV_VARS } from './
 import { isKubernetesServiceLink } from './kubernetes-service-links';
 import { defaultApp, isAppsProblem, type LoadedApps, loadAppsFile } from './load-apps';
 import { type ServerConfig, serverSchema } from './server-schema';
+import { tlsProblems } from './tls-settings';
 
 export interface HeraldConfig {
   readonly server: ServerConfig;
@@ -81,6 +82,14 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
   if (server && server.webhookAckWaitMs <= server.webhookTimeoutMs + WEBHOOK_BATCH_MAX_WAIT_MS) {
     problems.push(
       `${sourceOf.webhookAckWaitMs ?? 'webhookAckWaitMs'}: the webhook ack wait (${server.webhookAckWaitMs} ms) must be longer than a delivery can take (timeout ${server.webhookTimeoutMs} ms + ${WEBHOOK_BATCH_MAX_WAIT_MS} ms batching)`,
+    );
+  }
+
+  if (server) problems.push(...tlsProblems(server, sourceOf));
+  // Node refuses a headers timeout longer than the request timeout that contains it.
+  if (server && server.httpHeadersTimeoutMs > server.httpRequestTimeoutMs) {
+    problems.push(
+      `${sourceOf.httpHeadersTimeoutMs ?? 'httpHeadersTimeoutMs'}: the headers timeout (${server.httpHeadersTimeoutMs} ms) must not be longer than the request timeout (${server.httpRequestTimeoutMs} ms)`,
     );
   }
 

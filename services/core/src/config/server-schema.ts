@@ -1,7 +1,18 @@
 /** The schema of Herald's process-level settings (everything except the apps). */
 import { z } from 'zod';
+import { trustedProxyProblem } from './trusted-proxies';
 
 const port = z.number().int().min(0).max(65535);
+
+/**
+ * How long an idle keep-alive connection stays open: fastify's own default, which it sets
+ * only on servers it creates itself. Node's 5 s would close publishers' pooled connections
+ * between bursts, and a request sent as the server closes one fails with ECONNRESET. Longer
+ * than the 60 s idle timeout of common load balancers, so they close first.
+ */
+export const DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+const filePath = z.string().min(1);
 
 export const serverSchema = z.strictObject({
   host: z.string().min(1).default('0.0.0.0'),
@@ -74,6 +85,46 @@ export const serverSchema = z.strictObject({
   eventJournalReplicas: z.number().int().min(1).max(5).default(1),
   /** Apps in PostgreSQL: full reload this often, besides LISTEN/NOTIFY (the fallback when a notification is lost). */
   appsRefreshMs: z.number().int().min(100).default(10_000),
+
+  // Connection floods. Per-address limits are off by default: behind a NAT, or a proxy not
+  // listed in trustedProxies, many users share one address.
+  /** Open WebSockets per client address (0 = no limit); past it new ones get 4100. */
+  maxConnectionsPerIp: z.number().int().min(0).default(0),
+  /** New WebSockets accepted per client address per second (0 = no limit); past it 4100. */
+  maxConnectionRatePerIp: z.number().int().min(0).default(0),
+  /** Proxies (addresses, CIDRs, or loopback / linklocal / uniquelocal) whose X-Forwarded-For names the client. */
+  trustedProxies: z
+    .array(z.string())
+    .default([])
+    .superRefine((entries, ctx) => {
+      for (const entry of entries) {
+        const problem = trustedProxyProblem(entry);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
+  /** Overload guard: open WebSockets per process (0 = no limit); past it new ones get 4100. */
+  maxConnectionsPerProcess: z.number().int().min(0).default(0),
+  /** Overload guard: resident memory in MiB past which new WebSockets get 4100 (0 = off). */
+  overloadMaxRssMb: z.number().int().min(0).default(0),
+  /** Overload guard: V8 heap in use, as a percentage of its limit, past which new WebSockets get 4100 (0 = off). */
+  overloadMaxHeapPercent: z.number().int().min(0).max(100).default(90),
+
+  // Slow clients (slowloris): Node closes an HTTP connection that has not sent its request in time.
+  /** A request's headers (and, with TLS, the handshake) must arrive within this. */
+  httpHeadersTimeoutMs: z.number().int().min(100).default(10_000),
+  /** A whole request, body included, must arrive within this. */
+  httpRequestTimeoutMs: z.number().int().min(100).default(30_000),
+  /** An idle keep-alive connection is closed after this. */
+  httpKeepAliveTimeoutMs: z.number().int().min(100).default(DEFAULT_HTTP_KEEP_ALIVE_TIMEOUT_MS),
+
+  // TLS: with a certificate and key, the port serves https:// and wss:// only.
+  tlsCertFile: filePath.optional(),
+  tlsKeyFile: filePath.optional(),
+  /** Intermediate certificates to send with the certificate, if not in the certificate file. */
+  tlsCaFile: filePath.optional(),
+  tlsKeyPassphrase: z.string().optional(),
+  /** How often the certificate files are read again; a change is served to new connections. */
+  tlsReloadIntervalMs: z.number().int().min(100).default(5000),
 });
 
 export type ServerConfig = z.infer<typeof serverSchema>;
