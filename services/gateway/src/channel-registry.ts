@@ -15,6 +15,8 @@ export class LocalChannel {
   busSubscription: BusSubscription | undefined;
   /** Resolves when the bus has confirmed the interest. */
   interest: Promise<void> = Promise.resolve();
+  /** The subscription count last reported for this gateway (see ChannelRegistry.report). */
+  reported = 0;
   /**
    * New cache-channel subscribers whose cached event is still being fetched: live events for
    * them wait here so that they arrive after the replay, not before it. Empty almost always.
@@ -37,8 +39,17 @@ export interface ChannelRegistryOptions {
   readonly logger: Logger;
   /** Called with every message on a channel's subject (the fan-out). */
   readonly onMessage: (channel: LocalChannel, data: Uint8Array) => void;
-  /** Called whenever the number of local subscribers of a channel changes. */
+  /**
+   * Called whenever this gateway's subscription count of a channel changes: its subscribers,
+   * or 1 while its only subscriptions are still being set up.
+   */
   readonly onCountChange: (appId: string, channel: string, count: number) => void;
+  /**
+   * Called just before the round trip that confirms a new channel's interest: whatever it
+   * publishes reaches the bus ahead of that round trip (the gateway sends its count report, so
+   * a channel query made after subscription_succeeded already sees the channel occupied).
+   */
+  readonly beforeInterestRoundTrip?: () => void;
   readonly interestTimeoutMs: number;
 }
 
@@ -78,16 +89,22 @@ export class ChannelRegistry {
     let local = this.channels.get(subject);
     if (!local) {
       local = new LocalChannel(appId, channel, subject);
-      this.channels.set(subject, local);
       const created = local;
+      // Subscribed before it is registered: a bus that refuses (closing) must not leave a
+      // channel here that later subscribers would be confirmed into and never served from.
       created.busSubscription = this.options.bus.subscribe(subject, (msg) => this.options.onMessage(created, msg.data));
+      this.channels.set(subject, created);
+      created.pending += 1;
+      this.report(created);
+      this.options.beforeInterestRoundTrip?.();
       // A round trip so that an event published right after subscription_succeeded is not
       // missed because the bus had not registered our interest yet.
       created.interest = this.options.bus.flush(this.options.interestTimeoutMs).catch((err: unknown) => {
         this.options.logger.warn({ err, channel }, 'bus did not confirm channel interest in time; continuing');
       });
+    } else {
+      local.pending += 1;
     }
-    local.pending += 1;
     await local.interest;
     return local;
   }
@@ -101,7 +118,7 @@ export class ChannelRegistry {
     if (local.subscribers.has(connection)) return;
     if (holdForReplay) local.heldForReplay.set(connection, []);
     local.subscribers.add(connection);
-    this.options.onCountChange(local.appId, local.name, local.size);
+    this.report(local);
   }
 
   /** The replay was sent: returns the live events held meanwhile (undefined when the socket left). */
@@ -114,6 +131,7 @@ export class ChannelRegistry {
   /** Abandons a reservation (the subscription failed or the socket went away). */
   release(local: LocalChannel): void {
     local.pending -= 1;
+    this.report(local);
     this.dropIfUnused(local);
   }
 
@@ -121,8 +139,20 @@ export class ChannelRegistry {
     const local = this.get(appId, channel);
     if (!local?.subscribers.delete(connection)) return;
     local.heldForReplay.delete(connection);
-    this.options.onCountChange(appId, channel, local.size);
+    this.report(local);
     this.dropIfUnused(local);
+  }
+
+  /**
+   * A channel whose subscriptions are all still being set up counts as one subscription, so
+   * presence hears of it before the interest round trip ends (and before subscription_succeeded),
+   * without churn (subscribe, unsubscribe, subscribe…) inflating the count.
+   */
+  private report(local: LocalChannel): void {
+    const count = local.size > 0 ? local.size : Math.min(local.pending, 1);
+    if (count === local.reported) return;
+    local.reported = count;
+    this.options.onCountChange(local.appId, local.name, count);
   }
 
   private dropIfUnused(local: LocalChannel): void {

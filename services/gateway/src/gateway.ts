@@ -122,6 +122,7 @@ export class Gateway implements HeraldService {
         }
       },
       onCountChange: (appId, channel, count) => this.presence.reportCount(appId, channel, count),
+      beforeInterestRoundTrip: () => this.presence.sendPending(),
     });
     const { cache, webhooks } = options;
     this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now() });

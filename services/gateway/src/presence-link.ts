@@ -88,6 +88,11 @@ export class PresenceLink {
     this.scheduleFlush();
   }
 
+  /** Publishes what is pending now rather than at the end of the turn (a no-op when nothing is). */
+  sendPending(): void {
+    this.flushNow();
+  }
+
   reportConnections(appId: string, count: number): void {
     if (count > 0) this.connections.set(appId, count);
     else this.connections.delete(appId);
