@@ -8,6 +8,9 @@ export class GatewayMetrics {
   readonly messagesDelivered: Counter;
   readonly protocolErrors: Counter<'code'>;
   readonly slowConsumers: Counter;
+  readonly subscriptionsRefused: Counter<'app_id' | 'type'>;
+  readonly framesRateLimited: Counter<'app_id'>;
+  readonly floodDisconnects: Counter<'app_id'>;
 
   constructor(registry: Registry) {
     this.connections = new Gauge({ name: 'herald_gateway_connections', help: 'Open WebSocket connections', registers: [registry] });
@@ -16,5 +19,23 @@ export class GatewayMetrics {
     this.messagesDelivered = new Counter({ name: 'herald_gateway_messages_delivered_total', help: 'Channel events written to sockets', registers: [registry] });
     this.protocolErrors = new Counter({ name: 'herald_gateway_protocol_errors_total', help: 'pusher:error frames sent, by code', labelNames: ['code'], registers: [registry] });
     this.slowConsumers = new Counter({ name: 'herald_gateway_slow_consumers_total', help: 'Sockets closed for not reading', registers: [registry] });
+    this.subscriptionsRefused = new Counter({
+      name: 'herald_gateway_subscriptions_refused_total',
+      help: 'pusher:subscription_error answers, by type (LimitReached: maxSubscriptionsPerConnection)',
+      labelNames: ['app_id', 'type'],
+      registers: [registry],
+    });
+    this.framesRateLimited = new Counter({
+      name: 'herald_gateway_frames_rate_limited_total',
+      help: 'Client frames not handled for being over the connection frame rate (framesPerSecond, frameBurst)',
+      labelNames: ['app_id'],
+      registers: [registry],
+    });
+    this.floodDisconnects = new Counter({
+      name: 'herald_gateway_flood_disconnects_total',
+      help: 'Sockets closed (4100) for going on sending over their frame rate',
+      labelNames: ['app_id'],
+      registers: [registry],
+    });
   }
 }
