@@ -145,16 +145,13 @@ export class Gateway implements HeraldService {
       (_c, code) => this.metrics.protocolErrors.inc({ code: code === null ? 'none' : String(code) }),
       (c, refusal) => this.metrics.subscriptionsRefused.inc({ app_id: c.app.id, type: refusal.type }),
     );
-    this.frameRate = new FrameRateLimit(
-      () => clock.now(),
-      (c, refusal) => {
-        this.metrics.framesRateLimited.inc({ app_id: c.app.id });
-        if (refusal === 'closed') {
-          this.metrics.floodDisconnects.inc({ app_id: c.app.id });
-          logger.info({ socketId: c.socketId, app: c.app.id }, 'closed a client that floods frames (4100)');
-        } else if (refusal === 'rejected') this.metrics.protocolErrors.inc({ code: '4301' });
-      },
-    );
+    this.frameRate = new FrameRateLimit((c, refusal) => {
+      this.metrics.framesRateLimited.inc({ app_id: c.app.id });
+      if (refusal === 'closed') {
+        this.metrics.floodDisconnects.inc({ app_id: c.app.id });
+        logger.info({ socketId: c.socketId, app: c.app.id }, 'closed a client that floods frames (4100)');
+      } else if (refusal === 'rejected') this.metrics.protocolErrors.inc({ code: '4301' });
+    });
     this.activity = new ActivityMonitor(() => this.connections, clock, config.activityTimeoutSeconds * 1000, config.pongTimeoutSeconds * 1000, logger);
   }
 
@@ -246,9 +243,10 @@ export class Gateway implements HeraldService {
     this.metrics.connectionsOpened.inc();
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      connection.lastActivityAt = clock.now();
+      const now = clock.now();
+      connection.lastActivityAt = now;
       this.metrics.framesReceived.inc();
-      if (!this.frameRate.admit(connection)) return;
+      if (!this.frameRate.admit(connection, now)) return;
       if (isBinary) {
         connection.fail({ code: null, message: 'Binary frames are not supported; send UTF-8 JSON text' });
         return;
@@ -257,12 +255,14 @@ export class Gateway implements HeraldService {
     });
     // WebSocket pings are answered here, not by ws (autoPong off), so they spend the frame budget too.
     socket.on('ping', (data: Buffer) => {
-      connection.lastActivityAt = clock.now();
-      if (this.frameRate.admit(connection)) socket.pong(data);
+      const now = clock.now();
+      connection.lastActivityAt = now;
+      if (this.frameRate.admit(connection, now)) socket.pong(data);
     });
     socket.on('pong', () => {
-      connection.lastActivityAt = clock.now();
-      this.frameRate.admit(connection);
+      const now = clock.now();
+      connection.lastActivityAt = now;
+      this.frameRate.admit(connection, now);
     });
     socket.on('close', () => this.closed(connection));
 

@@ -105,10 +105,7 @@ export class TestGateway {
       (_connection, code) => this.protocolErrors.push(code),
       (_connection, refusal) => this.subscriptionRefusals.push(refusal.type),
     );
-    this.frameRate = new FrameRateLimit(
-      () => clock.now(),
-      (_connection, refusal) => this.frameRefusals.push(refusal),
-    );
+    this.frameRate = new FrameRateLimit((_connection, refusal) => this.frameRefusals.push(refusal));
   }
 
   /** A new client connection of `app`. */
@@ -124,7 +121,7 @@ export class TestGateway {
 
   /** What the gateway does with a text frame from the client: the frame budget first, then the frame. */
   receive(connection: Connection, frame: unknown): void {
-    if (!this.frameRate.admit(connection)) return;
+    if (!this.frameRate.admit(connection, this.clock.now())) return;
     this.frames.handle(connection, typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
