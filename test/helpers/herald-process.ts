@@ -25,7 +25,8 @@ export interface HeraldProcess {
 }
 
 export interface StartOptions {
-  readonly command: 'gateway' | 'presence' | 'api' | 'webhooks' | 'all';
+  /** `embedded` runs on the in-process bus: pass no NATS servers. */
+  readonly command: 'embedded' | 'gateway' | 'presence' | 'api' | 'webhooks' | 'all';
   readonly nats: readonly string[];
   readonly appsFile: string;
   readonly name?: string;
@@ -45,7 +46,17 @@ export async function startHeraldProcess(options: StartOptions): Promise<HeraldP
   const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(
     process.execPath,
-    ['--enable-source-maps', MAIN, options.command, '--nats', options.nats.join(','), '--port', String(port), '--apps', options.appsFile, ...(options.args ?? [])],
+    [
+      '--enable-source-maps',
+      MAIN,
+      options.command,
+      ...(options.nats.length > 0 ? ['--nats', options.nats.join(',')] : []),
+      '--port',
+      String(port),
+      '--apps',
+      options.appsFile,
+      ...(options.args ?? []),
+    ],
     {
       env: {
         PATH: process.env.PATH ?? '',

@@ -24,8 +24,8 @@ export interface ConnectionContext {
   readonly onSlowConsumer: (connection: Connection) => void;
 }
 
-/** A client cut off for not reading may never answer the close handshake; free its socket after this. */
-const SLOW_READER_CLOSE_GRACE_MS = 5000;
+/** A client cut off (not reading, flooding) may never answer the close handshake; free its socket after this. */
+const CUT_OFF_CLOSE_GRACE_MS = 5000;
 
 export class Connection {
   readonly subscriptions = new Map<string, Subscription>();
@@ -34,6 +34,11 @@ export class Connection {
   pingSentAt = 0;
   clientEventWindowStart = 0;
   clientEventCount = 0;
+  /** FrameRateLimit's bucket: tokens left (negative: in debt) when last counted. Infinity = full. */
+  frameTokens = Number.POSITIVE_INFINITY;
+  frameTokensAt = 0;
+  /** Told 4301 since its last admitted frame. */
+  frameLimited = false;
   closed = false;
   /** Set by pusher:signin. */
   userId: string | undefined;
@@ -91,11 +96,19 @@ export class Connection {
    */
   private cutOffSlowReader(): void {
     if (this.closed) return;
-    const { code, message } = PusherErrors.slowConsumer;
-    this.transport.sendText(errorFrame(code, message));
-    this.close(code, message);
-    setTimeout(() => this.transport.terminate(), SLOW_READER_CLOSE_GRACE_MS).unref();
+    this.cutOff(PusherErrors.slowConsumer);
     this.context.onSlowConsumer(this);
+  }
+
+  /**
+   * Closes with `spec` after what is queued, bypassing the buffer check, and frees the socket
+   * a few seconds later even if the client never answers the close handshake.
+   */
+  cutOff(spec: PusherErrorSpec & { readonly code: number }): void {
+    if (this.closed) return;
+    this.transport.sendText(errorFrame(spec.code, spec.message));
+    this.close(spec.code, spec.message);
+    setTimeout(() => this.transport.terminate(), CUT_OFF_CLOSE_GRACE_MS).unref();
   }
 
   close(code: number, reason: string): void {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import { signChannelAuth } from '../../core/src/signing/socket-auth';
 import type { Connection } from './connection';
-import { TEST_APP, TestGateway } from './testing/test-gateway';
+import { TEST_APP, TestGateway, testApp } from './testing/test-gateway';
 
 const auth = (connection: Connection, channel: string, channelData?: string) => signChannelAuth(TEST_APP, connection.socketId, channel, channelData);
 
@@ -102,6 +102,16 @@ describe('subscription refusals on the wire (FrameHandler)', () => {
     gateway.receive(connection, { event: 'pusher:subscribe', data: { channel: 'presence-room', auth: auth(connection, 'presence-room', channelData), channel_data: channelData } });
     await gateway.settle();
     assert.deepEqual(transport.texts(), ['{"event":"pusher:subscription_error","channel":"presence-room","data":{"type":"PresenceError","error":"full","status":403}}']);
+  });
+
+  it('are counted by type (metrics)', async () => {
+    const { connection } = gateway.connect(testApp({ limits: { maxSubscriptionsPerConnection: 1 } }));
+    gateway.receive(connection, { event: 'pusher:subscribe', data: { channel: 'news' } });
+    gateway.receive(connection, { event: 'pusher:subscribe', data: { channel: 'sport' } });
+    gateway.receive(connection, { event: 'pusher:subscribe', data: { channel: 'bad name' } });
+    await gateway.settle();
+    gateway.receive(connection, { event: 'pusher:subscribe', data: { channel: 'private-x', auth: 'key-1:forged' } });
+    assert.deepEqual(gateway.subscriptionRefusals, ['LimitReached', 'InvalidChannelName', 'LimitReached']);
   });
 
   it('a subscribe without a channel is a pusher:error, not a subscription_error', () => {

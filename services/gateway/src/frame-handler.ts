@@ -19,6 +19,7 @@ export class FrameHandler {
     private readonly signin: Signin,
     private readonly logger: Logger,
     private readonly onError: (connection: Connection, code: number | null) => void,
+    private readonly onSubscriptionRefused: (connection: Connection, refusal: SubscriptionRefused) => void,
   ) {}
 
   handle(connection: Connection, text: string): void {
@@ -56,6 +57,7 @@ export class FrameHandler {
 
   private report(connection: Connection, err: unknown): void {
     if (err instanceof SubscriptionRefused) {
+      this.onSubscriptionRefused(connection, err);
       connection.send(subscriptionErrorFrame(err.channel, err.type, err.message, err.status));
       return;
     }

@@ -11,6 +11,9 @@ export class GatewayMetrics {
   readonly slowConsumers: Counter;
   readonly eventsReplayed: Counter;
   readonly unrecoverableGaps: Counter;
+  readonly subscriptionsRefused: Counter<'app_id' | 'type'>;
+  readonly framesRateLimited: Counter<'app_id'>;
+  readonly floodDisconnects: Counter<'app_id'>;
 
   constructor(registry: Registry) {
     this.connections = new Gauge({ name: 'herald_gateway_connections', help: 'Open WebSocket connections', registers: [registry] });
@@ -33,6 +36,24 @@ export class GatewayMetrics {
     this.unrecoverableGaps = new Counter({
       name: 'herald_gateway_journal_unrecoverable_gaps_total',
       help: 'Bus outages longer than the event journal keeps: the sockets were told to reconnect (4200)',
+      registers: [registry],
+    });
+    this.subscriptionsRefused = new Counter({
+      name: 'herald_gateway_subscriptions_refused_total',
+      help: 'pusher:subscription_error answers, by type (LimitReached: maxSubscriptionsPerConnection)',
+      labelNames: ['app_id', 'type'],
+      registers: [registry],
+    });
+    this.framesRateLimited = new Counter({
+      name: 'herald_gateway_frames_rate_limited_total',
+      help: 'Client frames not handled for being over the connection frame rate (framesPerSecond, frameBurst)',
+      labelNames: ['app_id'],
+      registers: [registry],
+    });
+    this.floodDisconnects = new Counter({
+      name: 'herald_gateway_flood_disconnects_total',
+      help: 'Sockets closed (4100) for going on sending over their frame rate',
+      labelNames: ['app_id'],
       registers: [registry],
     });
   }

@@ -27,6 +27,7 @@ import { type AdmissionConfig, ConnectionAdmission } from './connection-admissio
 import { ConnectionQuota } from './connection-quota';
 import { fanOut } from './fanout';
 import { FrameHandler } from './frame-handler';
+import { FrameRateLimit } from './frame-rate-limit';
 import { GapRecovery } from './gap-recovery';
 import { GatewayMetrics } from './gateway-metrics';
 import { checkHandshake } from './handshake';
@@ -78,6 +79,7 @@ export class Gateway implements HeraldService {
   private readonly quota: ConnectionQuota;
   private readonly admission: ConnectionAdmission;
   private readonly frames: FrameHandler;
+  private readonly frameRate: FrameRateLimit;
   private readonly activity: ActivityMonitor;
   private readonly metrics: GatewayMetrics;
   private readonly socketIds = new SocketIdGenerator();
@@ -167,16 +169,28 @@ export class Gateway implements HeraldService {
       webhooks,
       onCacheError: (err, channel) => logger.warn({ err, channel }, 'could not store a cache channel event'),
     });
-    this.frames = new FrameHandler(this.subscriptions, clientEvents, this.signin, logger, (_c, code) =>
-      this.metrics.protocolErrors.inc({ code: code === null ? 'none' : String(code) }),
+    this.frames = new FrameHandler(
+      this.subscriptions,
+      clientEvents,
+      this.signin,
+      logger,
+      (_c, code) => this.metrics.protocolErrors.inc({ code: code === null ? 'none' : String(code) }),
+      (c, refusal) => this.metrics.subscriptionsRefused.inc({ app_id: c.app.id, type: refusal.type }),
     );
+    this.frameRate = new FrameRateLimit((c, refusal) => {
+      this.metrics.framesRateLimited.inc({ app_id: c.app.id });
+      if (refusal === 'closed') {
+        this.metrics.floodDisconnects.inc({ app_id: c.app.id });
+        logger.info({ socketId: c.socketId, app: c.app.id }, 'closed a client that floods frames (4100)');
+      } else if (refusal === 'rejected') this.metrics.protocolErrors.inc({ code: '4301' });
+    });
     this.activity = new ActivityMonitor(() => this.connections, clock, config.activityTimeoutSeconds * 1000, config.pongTimeoutSeconds * 1000, logger);
   }
 
   /** Adds the WebSocket routes to a fastify instance (shared with the api in embedded mode). */
   async register(app: FastifyInstance): Promise<void> {
     await app.register(websocket, {
-      options: { maxPayload: this.options.config.maxFrameBytes, perMessageDeflate: false, clientTracking: false },
+      options: { maxPayload: this.options.config.maxFrameBytes, perMessageDeflate: false, clientTracking: false, autoPong: false },
       // Shutdown is ours (paced drain), not the plugin's close-everything-at-once.
       preClose: () => {},
     });
@@ -270,16 +284,26 @@ export class Gateway implements HeraldService {
     this.metrics.connectionsOpened.inc();
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
-      connection.lastActivityAt = clock.now();
+      const now = clock.now();
+      connection.lastActivityAt = now;
       this.metrics.framesReceived.inc();
+      if (!this.frameRate.admit(connection, now)) return;
       if (isBinary) {
         connection.fail({ code: null, message: 'Binary frames are not supported; send UTF-8 JSON text' });
         return;
       }
       this.frames.handle(connection, data.toString('utf8'));
     });
+    // WebSocket pings are answered here, not by ws (autoPong off), so they spend the frame budget too.
+    socket.on('ping', (data: Buffer) => {
+      const now = clock.now();
+      connection.lastActivityAt = now;
+      if (this.frameRate.admit(connection, now)) socket.pong(data);
+    });
     socket.on('pong', () => {
-      connection.lastActivityAt = clock.now();
+      const now = clock.now();
+      connection.lastActivityAt = now;
+      this.frameRate.admit(connection, now);
     });
     socket.on('close', () => {
       admitted.release();

@@ -245,6 +245,52 @@ describe('Subscriptions', () => {
     });
   });
 
+  describe('the limit of subscriptions per connection', () => {
+    const app = testApp({ limits: { maxSubscriptionsPerConnection: 3 } });
+    const limitMessage = 'Too many subscriptions: this connection has the maximum of 3 channels; unsubscribe from one first';
+
+    it('refuses one channel more than maxSubscriptionsPerConnection with LimitReached 403, of every type; the others stay', async () => {
+      const { connection } = gateway.connect(app);
+      const channelData = JSON.stringify({ user_id: 'alice' });
+      await gateway.subscriptions.subscribe(connection, { channel: 'a' });
+      await gateway.subscriptions.subscribe(connection, { channel: 'private-b', auth: auth(connection, 'private-b') });
+      await gateway.subscriptions.subscribe(connection, { channel: 'presence-c', auth: auth(connection, 'presence-c', channelData), channel_data: channelData });
+      for (const channel of ['d', 'private-d', 'presence-d', 'cache-d']) {
+        await assertRefused(async () => gateway.subscriptions.subscribe(connection, { channel }), { channel, type: 'LimitReached', message: limitMessage, status: 403 });
+      }
+      assert.deepEqual([...connection.subscriptions.keys()], ['a', 'private-b', 'presence-c']);
+      assert.equal(gateway.registry.get(app.id, 'd'), undefined, 'nothing reserved for a refused channel');
+    });
+
+    it('still confirms a channel the socket has, and admits a new one after an unsubscribe', async () => {
+      const { connection, transport } = gateway.connect(app);
+      for (const channel of ['a', 'b', 'c']) await gateway.subscriptions.subscribe(connection, { channel });
+      await gateway.subscriptions.subscribe(connection, { channel: 'b' });
+      gateway.subscriptions.unsubscribe(connection, 'a');
+      await gateway.subscriptions.subscribe(connection, { channel: 'd' });
+      assert.deepEqual(transport.events(), Array(5).fill('pusher_internal:subscription_succeeded'));
+      assert.deepEqual([...connection.subscriptions.keys()], ['b', 'c', 'd']);
+    });
+
+    it('counts joins still on their way', async () => {
+      const { connection } = gateway.connect(app);
+      const joins = ['a', 'b', 'c'].map((channel) => gateway.subscriptions.subscribe(connection, { channel }));
+      await assertRefused(async () => gateway.subscriptions.subscribe(connection, { channel: 'd' }), { channel: 'd', type: 'LimitReached', message: limitMessage, status: 403 });
+      await Promise.all(joins);
+    });
+
+    it('defaults to 1000', async () => {
+      const { connection } = gateway.connect();
+      for (let i = 0; i < 1000; i++) await gateway.subscriptions.subscribe(connection, { channel: `channel-${i}` });
+      await assertRefused(async () => gateway.subscriptions.subscribe(connection, { channel: 'one-more' }), {
+        channel: 'one-more',
+        type: 'LimitReached',
+        message: 'Too many subscriptions: this connection has the maximum of 1000 channels; unsubscribe from one first',
+        status: 403,
+      });
+    });
+  });
+
   describe('cache channels', () => {
     it('replays the last event right after subscription_succeeded, pre-framed like any event', async () => {
       await gateway.cache.set(TEST_APP.id, 'cache-scores', { name: 'score', data: '{"home":1}' }, 60);

@@ -1,7 +1,8 @@
 /**
  * pusher:subscribe and pusher:unsubscribe. A subscribe is checked (frame, name, signature)
  * and handed to the join for its channel type: ChannelJoin (public, private, encrypted),
- * PresenceJoin, or the sign-in's own `#server-to-user-` channel. A refused subscription throws
+ * PresenceJoin, or the sign-in's own `#server-to-user-` channel; at most the app's
+ * maxSubscriptionsPerConnection channels per socket. A refused subscription throws
  * SubscriptionRefused, which the FrameHandler turns into `pusher:subscription_error`; the
  * socket stays usable.
  */
@@ -56,6 +57,11 @@ export class Subscriptions {
     if (nameProblem) throw SubscriptionRefused.invalidChannelName(channel, nameProblem);
     const existing = connection.subscriptions.get(channel);
     if (existing && !existing.established) return DONE; // a join is already on its way
+    // Counted before the signature is checked: a refusal costs no HMAC. Joins still on their way count.
+    const limit = connection.app.limits.maxSubscriptionsPerConnection;
+    if (!existing && connection.subscriptions.size >= limit) {
+      throw SubscriptionRefused.limitReached(channel, `Too many subscriptions: this connection has the maximum of ${limit} channels; unsubscribe from one first`);
+    }
 
     const kind = classifyChannel(channel);
     if (kind.type === 'presence') return this.presenceChannels.join(connection, channel, kind.cache, authorizePresence(connection, channel, data));

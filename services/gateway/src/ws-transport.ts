@@ -4,7 +4,7 @@
  * One owner for the bytes. Every data frame, the control JSON of `sendText` as well as the
  * fan-out frames of `sendFrame`, is a complete frame (serverTextFrame) that this class writes
  * to the stream in one `write`; the stream keeps them in call order, corked or not. ws itself
- * writes only control frames (ping, the pong it answers with, close) through its Sender, and
+ * writes only control frames (ping, the pong the gateway answers with, close) through its Sender, and
  * the Sender writes synchronously, in one piece, unless it is compressing or reading a Blob:
  * it never is, because permessage-deflate is off (the gateway's ws options) and it is never
  * handed a data frame. So a frame of ws's always lands between two of ours, never inside one,

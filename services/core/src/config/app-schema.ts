@@ -21,6 +21,21 @@ export const appLimitsSchema = z.strictObject({
   maxPresenceUserInfoBytes: z.number().int().min(1).default(1024),
   maxUserIdLength: z.number().int().min(1).default(128),
   clientEventsPerSecond: z.number().int().min(1).default(10),
+  /**
+   * Channels one connection may be subscribed to at once. Over it: pusher:subscription_error
+   * (LimitReached, 403). Apps commonly put up to 100 on a socket; 1000 leaves ten times that.
+   */
+  maxSubscriptionsPerConnection: z.number().int().min(1).default(1000),
+  /**
+   * Frames of every kind one connection may send per second on average (its bucket refills at
+   * this rate; never below clientEventsPerSecond). Over it: pusher:error 4301, the frame unhandled.
+   */
+  framesPerSecond: z.number().int().min(1).default(100),
+  /**
+   * Frames a connection may send at once before the rate applies (the bucket's size; never
+   * below 2 × maxSubscriptionsPerConnection, so a reconnect that resubscribes everything fits).
+   */
+  frameBurst: z.number().int().min(1).default(2000),
   /** HTTP API requests per second for the app (per api process); 0 = unlimited. Over it: 429. */
   maxApiRequestsPerSecond: z.number().int().min(0).default(0),
   maxWatchlistSize: z.number().int().min(0).default(100),

@@ -25,11 +25,13 @@ export const PusherErrors = {
   terminated: { code: 4009, message: 'Connection terminated by the application' },
   overCapacity: { code: 4100, message: 'Over capacity' },
   slowConsumer: { code: 4100, message: 'Connection closed: the client is not reading its messages fast enough' },
+  frameFlood: { code: 4100, message: 'Connection closed: the client went on sending frames over its rate limit' },
   reconnect: { code: 4200, message: 'Generic reconnect immediately' },
   serverShuttingDown: { code: 4200, message: 'Server is shutting down, reconnect to another node' },
   pongNotReceived: { code: 4201, message: 'Pong reply not received' },
   inactive: { code: 4202, message: 'Closed after inactivity' },
   clientEventRateLimit: { code: 4301, message: 'Client event rejected due to rate limit' },
+  frameRateLimit: { code: 4301, message: 'Frame rejected due to rate limit' },
 } as const satisfies Record<string, PusherErrorSpec>;
 
 /** Whether an error with this code ends the connection (close code = error code). */
@@ -56,7 +58,7 @@ export class ProtocolError extends Error {
 }
 
 /** The `type` of a `pusher:subscription_error`, as pusher-js reports its own auth failures. */
-export type SubscriptionErrorType = 'AuthError' | 'InvalidChannelName' | 'PresenceError';
+export type SubscriptionErrorType = 'AuthError' | 'InvalidChannelName' | 'PresenceError' | 'LimitReached';
 
 /**
  * A refused subscription. Unlike a ProtocolError it is not a `pusher:error`: the client gets
@@ -86,5 +88,10 @@ export class SubscriptionRefused extends Error {
 
   static presence(channel: string, message: string, status: number): SubscriptionRefused {
     return new SubscriptionRefused(channel, 'PresenceError', message, status);
+  }
+
+  /** A quota, not a passing condition: retrying does not help until the client unsubscribes. */
+  static limitReached(channel: string, message: string): SubscriptionRefused {
+    return new SubscriptionRefused(channel, 'LimitReached', message, 403);
   }
 }

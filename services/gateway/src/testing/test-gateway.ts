@@ -19,6 +19,7 @@ import { ChannelRegistry } from '../channel-registry';
 import { ClientEvents } from '../client-events';
 import { Connection } from '../connection';
 import { FrameHandler } from '../frame-handler';
+import { FrameRateLimit, type FrameRefusal } from '../frame-rate-limit';
 import { PresenceLink } from '../presence-link';
 import { Signin } from '../signin';
 import { Subscriptions } from '../subscriptions';
@@ -55,6 +56,10 @@ export class TestGateway {
   readonly counts: Array<{ channel: string; count: number }> = [];
   /** Codes the FrameHandler reported as pusher:error (null: no code). */
   readonly protocolErrors: Array<number | null> = [];
+  /** The type of every subscription_error the FrameHandler sent, in order. */
+  readonly subscriptionRefusals: string[] = [];
+  /** What the frame rate limit did with each frame it refused, in order. */
+  readonly frameRefusals: FrameRefusal[] = [];
   readonly slowConsumers: Connection[] = [];
   readonly presence: PresenceLink;
   readonly registry: ChannelRegistry;
@@ -63,6 +68,7 @@ export class TestGateway {
   readonly clientEvents: ClientEvents;
   readonly signin: Signin;
   readonly frames: FrameHandler;
+  readonly frameRate: FrameRateLimit;
   private nextSocket = 1;
 
   constructor(private readonly options: TestGatewayOptions = {}) {
@@ -91,7 +97,15 @@ export class TestGateway {
       },
     });
     this.signin = new Signin(this.users, this.presence, logger);
-    this.frames = new FrameHandler(this.subscriptions, this.clientEvents, this.signin, logger, (_connection, code) => this.protocolErrors.push(code));
+    this.frames = new FrameHandler(
+      this.subscriptions,
+      this.clientEvents,
+      this.signin,
+      logger,
+      (_connection, code) => this.protocolErrors.push(code),
+      (_connection, refusal) => this.subscriptionRefusals.push(refusal.type),
+    );
+    this.frameRate = new FrameRateLimit((_connection, refusal) => this.frameRefusals.push(refusal));
   }
 
   /** A new client connection of `app`. */
@@ -105,8 +119,9 @@ export class TestGateway {
     return { connection, transport };
   }
 
-  /** What the gateway does with a text frame from the client. */
+  /** What the gateway does with a text frame from the client: the frame budget first, then the frame. */
   receive(connection: Connection, frame: unknown): void {
+    if (!this.frameRate.admit(connection, this.clock.now())) return;
     this.frames.handle(connection, typeof frame === 'string' ? frame : JSON.stringify(frame));
   }
 
