@@ -176,3 +176,28 @@ describe('MemoryWebhookQueue', () => {
     await queue.close();
   });
 });
+
+describe('MemoryWebhookQueue under repeated retries', () => {
+  it('hands each item out once per retry, however retries interleave', async () => {
+    const clock = new ManualClock();
+    const errors: unknown[] = [];
+    const queue = new MemoryWebhookQueue(clock, (err) => errors.push(err));
+    const attempts = new Map<string, number[]>();
+    // Emitted before anyone consumes and handed out five at a time, so items wait in line.
+    for (let i = 0; i < 200; i++) queue.emit(occupied(i));
+    await queue.consume((item) => {
+      attempts.set(item.event.id, [...(attempts.get(item.event.id) ?? []), item.attempt]);
+      // Different delays per item and attempt, so retried items come back in shuffled order.
+      if (item.attempt < 4) item.retry(1 + ((Number(item.event.id.slice(2)) * 7 + item.attempt * 13) % 50));
+      else item.ack();
+    }, 5);
+    for (let step = 0; step < 400; step++) {
+      clock.advance(1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    assert.deepEqual(errors, []);
+    assert.equal(attempts.size, 200);
+    for (const [id, handedOut] of attempts) assert.deepEqual(handedOut, [1, 2, 3, 4], `${id} handed out once per attempt`);
+    await queue.close();
+  });
+});

@@ -205,8 +205,12 @@ export class MemoryWebhookQueue implements WebhookQueue {
     for (;;) {
       const { handler } = this;
       if (!handler || this.closed || this.inFlight >= this.maxInFlight) return;
-      const pending = this.ready.shift();
-      if (!pending) return;
+      // removeNode, not shift(): yallist's shift() leaves the node's `next` set, and this node
+      // is pushed again on a retry, where a stale `next` would splice old items back in.
+      const first = this.ready.head;
+      if (!first) return;
+      this.ready.removeNode(first);
+      const pending = first.value;
       pending.state = 'delivering';
       pending.attempt += 1;
       this.inFlight += 1;
