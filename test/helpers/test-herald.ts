@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import type { Clock } from '../../services/core/src/clock';
 import { loadConfig } from '../../services/core/src/config/load-config';
-import { createLogger } from '../../services/core/src/logging/logger';
+import { createLogger, type Logger } from '../../services/core/src/logging/logger';
 import { type RunningHerald, startEmbedded } from '../../services/herald/src/embedded';
 
 export interface TestApp {
@@ -37,13 +37,14 @@ export function writeAppsFile(apps: readonly TestApp[]): string {
   return path;
 }
 
-export async function startTestHerald(options: { apps?: TestApp[]; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestHerald> {
+/** `logger`: where Herald logs (a test's captureLogs() to read the lines); default per TEST_LOG_LEVEL. */
+export async function startTestHerald(options: { apps?: TestApp[]; env?: Record<string, string>; clock?: Clock; logger?: Logger } = {}): Promise<TestHerald> {
   const apps = options.apps ?? [DEFAULT_TEST_APP];
   const config = loadConfig({
     env: { HERALD_HOST: '127.0.0.1', HERALD_PORT: '0', HERALD_LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...options.env },
     appsFile: writeAppsFile(apps),
   });
-  const logger = createLogger({ level: config.server.logLevel, name: 'test-herald' });
+  const logger = options.logger ?? createLogger({ level: config.server.logLevel, name: 'test-herald' });
   const herald = await startEmbedded(config, logger, options.clock);
   return {
     ...herald,

@@ -13,7 +13,11 @@ export type RunningHerald = RunningNode;
 
 export function startEmbedded(config: HeraldConfig, logger: Logger, clock: Clock = systemClock): Promise<RunningNode> {
   const bus = new LocalBus((err, subject) => logger.error({ err, subject }, 'bus handler failed'));
-  const webhooks = new MemoryWebhookQueue(clock, (err) => logger.error({ err }, 'webhook handler failed; the event will be redelivered'));
+  const webhooks = new MemoryWebhookQueue(clock, (err) => logger.error({ err }, 'webhook handler failed; the event will be redelivered'), {
+    maxBytes: config.server.webhookQueueMaxBytes,
+    maxDeadLetterBytes: config.server.webhookDeadLettersMaxBytes,
+    logger: logger.child({ service: 'webhooks' }),
+  });
   return startNode({
     config,
     logger,

@@ -84,6 +84,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const appStore = options.appStore ?? (await openAppStore(config, logger));
   const apps = appStore.registry;
   const metrics = createMetricsRegistry({ node: nodeId });
+  stores.webhooks.registerMetrics?.(metrics);
   const checks: ReadinessCheck[] = [busReadiness(bus)];
 
   const presence = roles.presence

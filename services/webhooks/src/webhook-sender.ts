@@ -23,8 +23,10 @@ export async function sendWebhook(app: App, webhook: WebhookConfig, body: string
     if (response.status >= 200 && response.status < 300) return { ok: true };
     return { ok: false, reason: `${webhook.url} answered ${response.status}` };
   } catch (err) {
-    const error = err as Error;
-    const reason = error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : error.message;
+    const error = err as Error & { cause?: { message?: string } };
+    // fetch says only "fetch failed"; its cause names the problem (connect ECONNREFUSED 127.0.0.1:9).
+    const detail = error.cause?.message ? `${error.message} (${error.cause.message})` : error.message;
+    const reason = error.name === 'TimeoutError' ? `no answer within ${timeoutMs} ms` : detail;
     return { ok: false, reason: `${webhook.url}: ${reason}` };
   }
 }

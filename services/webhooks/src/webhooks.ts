@@ -12,6 +12,7 @@ import type { Logger } from '../../core/src/logging/logger';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import { WEBHOOK_BATCH_MAX_EVENTS, WEBHOOK_BATCH_MAX_WAIT_MS } from '../../core/src/webhooks/webhook-batching';
 import type { QueuedWebhook, WebhookQueue } from '../../core/src/webhooks/webhook-queue';
+import { DeliveryFailureLog } from './delivery-failure-log';
 import { nextRetry } from './retry-policy';
 import { WebhookBatcher } from './webhook-batcher';
 import { webhookBody } from './webhook-payload';
@@ -52,6 +53,7 @@ export class Webhooks implements HeraldService {
   private readonly delivered: Counter;
   private readonly failedAttempts: Counter;
   private readonly deadLettered: Counter;
+  private readonly failureLog: DeliveryFailureLog;
   private stopped = false;
 
   constructor(private readonly options: WebhooksOptions) {
@@ -63,6 +65,7 @@ export class Webhooks implements HeraldService {
     });
     this.delivered = new Counter({ name: 'herald_webhooks_delivered_total', help: 'Webhook events accepted by every receiver', registers: [metrics] });
     this.failedAttempts = new Counter({ name: 'herald_webhooks_failed_attempts_total', help: 'Webhook deliveries that failed and will be retried', registers: [metrics] });
+    this.failureLog = new DeliveryFailureLog(options.logger, options.clock);
     this.deadLettered = new Counter({ name: 'herald_webhooks_dead_lettered_total', help: 'Webhook events given up on and kept as dead letters', registers: [metrics] });
   }
 
@@ -87,13 +90,15 @@ export class Webhooks implements HeraldService {
   async stop(): Promise<void> {
     this.stopped = true;
     await this.drain();
+    this.failureLog.close();
   }
 
   private async deliver(appId: string, items: QueuedWebhook[]): Promise<void> {
-    const { apps, clock, logger, settings } = this.options;
+    const { apps, clock, settings } = this.options;
     const app = apps.byId(appId);
     const failures = new Map<QueuedWebhook, string>();
     const wanted = new Set<QueuedWebhook>();
+    const failedPosts: Array<{ url: string; batch: QueuedWebhook[]; reason: string }> = [];
     if (!app) {
       for (const item of items) failures.set(item, `unknown app ${appId}`);
     } else {
@@ -111,10 +116,13 @@ export class Webhooks implements HeraldService {
             ),
             settings.timeoutMs,
           );
-          if (!result.ok) for (const item of batch) failures.set(item, result.reason);
+          if (result.ok) return;
+          for (const item of batch) failures.set(item, result.reason);
+          failedPosts.push({ url: webhook.url, batch, reason: result.reason });
         }),
       );
     }
+    const retryInMs = new Map<QueuedWebhook, number>();
     for (const item of items) {
       const reason = failures.get(item);
       if (reason === undefined) {
@@ -125,13 +133,17 @@ export class Webhooks implements HeraldService {
       const decision = nextRetry(item.attempt, item.queuedAtMs, clock.now(), settings.retryWindowMs);
       if (decision.retry) {
         this.failedAttempts.inc();
-        logger.warn({ appId, eventId: item.event.id, attempt: item.attempt, retryInMs: decision.delayMs, reason }, 'webhook delivery failed');
+        retryInMs.set(item, decision.delayMs);
         item.retry(decision.delayMs);
       } else {
         this.deadLettered.inc();
-        logger.error({ appId, eventId: item.event.id, attempts: item.attempt, reason }, 'webhook retries exhausted; dead-lettered');
+        this.failureLog.deadLettered({ appId, attempts: item.attempt, reason });
         await item.deadLetter(reason);
       }
+    }
+    for (const { url, batch, reason } of failedPosts) {
+      const retries = batch.map((item) => retryInMs.get(item)).filter((ms) => ms !== undefined);
+      this.failureLog.failed({ appId, url, events: batch.length, reason, nextRetryInMs: retries.length > 0 ? Math.min(...retries) : undefined });
     }
   }
 }

@@ -29,6 +29,8 @@ export const SERVER_ENV_VARS: Readonly<Record<string, readonly [keyof ServerConf
   HERALD_WEBHOOK_RETRY_WINDOW_MS: ['webhookRetryWindowMs', 'int'],
   HERALD_WEBHOOK_TIMEOUT_MS: ['webhookTimeoutMs', 'int'],
   HERALD_WEBHOOK_ACK_WAIT_MS: ['webhookAckWaitMs', 'int'],
+  HERALD_WEBHOOK_QUEUE_MAX_BYTES: ['webhookQueueMaxBytes', 'int'],
+  HERALD_WEBHOOK_DEAD_LETTERS_MAX_BYTES: ['webhookDeadLettersMaxBytes', 'int'],
   HERALD_APPS_REFRESH_MS: ['appsRefreshMs', 'int'],
   HERALD_EVENT_JOURNAL: ['eventJournal', 'string'],
   HERALD_EVENT_JOURNAL_RETENTION_MS: ['eventJournalRetentionMs', 'int'],

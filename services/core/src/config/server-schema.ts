@@ -1,5 +1,6 @@
 /** The schema of Herald's process-level settings (everything except the apps). */
 import { z } from 'zod';
+import { DEFAULT_MEMORY_WEBHOOK_QUEUE_LIMITS } from '../webhooks/memory-webhook-queue';
 import { trustedProxyProblem } from './trusted-proxies';
 
 const port = z.number().int().min(0).max(65535);
@@ -66,6 +67,10 @@ export const serverSchema = z.strictObject({
     .default(5 * 60 * 1000),
   /** A webhook receiver must answer 2xx within this. */
   webhookTimeoutMs: z.number().int().min(100).default(4000),
+  /** Embedded mode: approximate bytes of webhook events the in-memory queue holds; past it the oldest move to the dead letters. */
+  webhookQueueMaxBytes: z.number().int().min(1024).default(DEFAULT_MEMORY_WEBHOOK_QUEUE_LIMITS.maxBytes),
+  /** Embedded mode: approximate bytes of dead letters kept in memory; past it the oldest are discarded. */
+  webhookDeadLettersMaxBytes: z.number().int().min(1024).default(DEFAULT_MEMORY_WEBHOOK_QUEUE_LIMITS.maxDeadLetterBytes),
   /** Cluster mode: a delivery not acknowledged this long (its process died) is handed out again. */
   webhookAckWaitMs: z.number().int().min(1000).default(30_000),
   /**

@@ -1,10 +1,27 @@
-/** WebhookQueue in process memory, for embedded mode (lost with the process, like everything embedded). */
+/**
+ * WebhookQueue in process memory, for embedded mode (lost with the process, like everything
+ * embedded). It holds at most `maxBytes` of events (ready, being delivered or waiting for a
+ * retry); past that the oldest it holds that is not being delivered moves to the dead
+ * letters, counted and logged once per app per interval. Oldest rather than newest: the
+ * oldest has used up most of its retry window (Pusher drops a webhook after 5 minutes of
+ * retries) and describes the state longest ago, while the newest is what a receiver coming
+ * back needs first; either way the event is kept, listed and replayable, not lost.
+ */
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { Node, Yallist } from 'yallist';
 import type { Clock, ClockTimer } from '../clock';
 import type { WebhookEventMessage } from '../codec/messages';
+import { LogSummary } from '../logging/log-summary';
+import type { Logger } from '../logging/logger';
+import { MemoryDeadLetters } from './memory-dead-letters';
+import { RecentIds } from './recent-ids';
+import { approximateEventBytes } from './webhook-event-size';
 import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, type WebhookQueue } from './webhook-queue';
 
 /** A handler that throws gets the item again this much later, as from JetStreamWebhookQueue. */
 const HANDLER_FAILURE_RETRY_MS = 1000;
+/** One line per app per this long about events moved or discarded because memory was full. */
+const OVERFLOW_LOG_INTERVAL_MS = 10_000;
 
 /** Hears about consumer handlers that throw (the item is handed out again). */
 export type WebhookHandlerErrorReporter = (err: unknown) => void;
@@ -13,11 +30,40 @@ const reportToStderr: WebhookHandlerErrorReporter = (err) => {
   process.stderr.write(`webhook handler threw; the event will be redelivered: ${(err as Error)?.stack ?? String(err)}\n`);
 };
 
-interface Pending {
-  readonly event: QueuedEvent;
-  readonly queuedAtMs: number;
-  attempt: number;
-  dueAtMs: number;
+export interface MemoryWebhookQueueLimits {
+  /** Events held (ready, being delivered, waiting for a retry), in approximate bytes. */
+  readonly maxBytes: number;
+  /** Dead letters kept, in approximate bytes; past it the oldest are discarded. */
+  readonly maxDeadLetterBytes: number;
+  /** Where the summarised overflow lines go. */
+  readonly logger?: Logger;
+}
+
+export const DEFAULT_MEMORY_WEBHOOK_QUEUE_LIMITS: MemoryWebhookQueueLimits = {
+  // ~140,000 lifecycle events: a 5-minute outage at ~450 webhooks/s.
+  maxBytes: 128 * 1024 * 1024,
+  // ~35,000 lifecycle events.
+  maxDeadLetterBytes: 32 * 1024 * 1024,
+};
+
+type PendingState = 'ready' | 'delivering' | 'waiting';
+
+class Pending {
+  /** In `held`, oldest first, from emit until ack, dead letter or eviction. */
+  readonly inHeld = new Node<Pending>(this);
+  /** In `ready` while due and not handed out. */
+  readonly inReady = new Node<Pending>(this);
+  readonly bytes: number;
+  attempt = 0;
+  state: PendingState = 'ready';
+  retryTimer: ClockTimer | undefined;
+
+  constructor(
+    readonly event: QueuedEvent,
+    readonly queuedAtMs: number,
+  ) {
+    this.bytes = approximateEventBytes(event);
+  }
 }
 
 function normalise(event: WebhookEventMessage): QueuedEvent {
@@ -36,10 +82,37 @@ function normalise(event: WebhookEventMessage): QueuedEvent {
 }
 
 export class MemoryWebhookQueue implements WebhookQueue {
-  private ready: Pending[] = [];
-  private readonly waiting = new Set<ClockTimer>();
-  private readonly recentIds = new Map<string, number>();
-  private readonly dead = new Map<string, DeadLetter[]>();
+  private readonly held = new Yallist<Pending>();
+  private readonly ready = new Yallist<Pending>();
+  private heldBytes = 0;
+  private readonly recentIds = new RecentIds(DUPLICATE_WINDOW_MS);
+  private readonly dead: MemoryDeadLetters;
+  private readonly overflowLog: LogSummary<{ appId: string; reason: string }>;
+  // Created unregistered: a node registers them with its registry (registerMetrics).
+  private readonly metrics = {
+    events: new Gauge({
+      name: 'herald_webhooks_queue_events',
+      help: 'Webhook events held by the in-memory queue (ready, being delivered, waiting to retry)',
+      registers: [],
+      collect: (): void => this.metrics.events.set(this.held.length),
+    }),
+    bytes: new Gauge({
+      name: 'herald_webhooks_queue_bytes',
+      help: 'Approximate bytes of the webhook events held by the in-memory queue',
+      registers: [],
+      collect: (): void => this.metrics.bytes.set(this.heldBytes),
+    }),
+    overflowed: new Counter({
+      name: 'herald_webhooks_queue_full_dead_lettered_total',
+      help: 'Webhook events moved to the dead letters because the in-memory queue was full',
+      registers: [],
+    }),
+    discarded: new Counter({
+      name: 'herald_webhooks_dead_letters_discarded_total',
+      help: 'Dead letters discarded, oldest first, because the in-memory dead letters were full',
+      registers: [],
+    }),
+  };
   private handler: ((item: QueuedWebhook) => void) | undefined;
   private maxInFlight = 1;
   private inFlight = 0;
@@ -48,17 +121,30 @@ export class MemoryWebhookQueue implements WebhookQueue {
   constructor(
     private readonly clock: Clock,
     private readonly onHandlerError: WebhookHandlerErrorReporter = reportToStderr,
-  ) {}
+    private readonly limits: MemoryWebhookQueueLimits = DEFAULT_MEMORY_WEBHOOK_QUEUE_LIMITS,
+  ) {
+    this.overflowLog = new LogSummary(clock, OVERFLOW_LOG_INTERVAL_MS, ({ count, last }) =>
+      limits.logger?.warn({ appId: last.appId, events: count }, `${count} webhook event(s) ${last.reason}`),
+    );
+    this.dead = new MemoryDeadLetters(limits.maxDeadLetterBytes, (letter) => {
+      this.metrics.discarded.inc();
+      this.overflowLog.record(`discarded:${letter.event.appId}`, {
+        appId: letter.event.appId,
+        reason: `discarded from the dead letters: they are full (${limits.maxDeadLetterBytes} bytes, HERALD_WEBHOOK_DEAD_LETTERS_MAX_BYTES)`,
+      });
+    });
+  }
+
+  /** The queue's size and what it moved or discarded when full, on the node's `/metrics`. */
+  registerMetrics(registry: Registry): void {
+    for (const metric of Object.values(this.metrics)) registry.registerMetric(metric);
+  }
 
   emit(event: WebhookEventMessage): void {
     if (this.closed) return;
     const now = this.clock.now();
-    const id = event.id ?? '';
-    const seen = this.recentIds.get(id);
-    if (seen !== undefined && now - seen < DUPLICATE_WINDOW_MS) return;
-    this.recentIds.set(id, now);
-    if (this.recentIds.size > 10_000) this.forgetOldIds(now);
-    this.ready.push({ event: normalise(event), queuedAtMs: now, attempt: 0, dueAtMs: now });
+    if (this.recentIds.seen(event.id ?? '', now)) return;
+    this.admit(new Pending(normalise(event), now));
     this.pump();
   }
 
@@ -69,30 +155,63 @@ export class MemoryWebhookQueue implements WebhookQueue {
   }
 
   async deadLetters(appId: string): Promise<DeadLetter[]> {
-    return [...(this.dead.get(appId) ?? [])];
+    return this.dead.list(appId);
   }
 
   async replayDeadLetters(appId: string): Promise<number> {
-    const letters = this.dead.get(appId) ?? [];
-    this.dead.delete(appId);
+    const letters = this.dead.take(appId);
     const now = this.clock.now();
-    for (const letter of letters) this.ready.push({ event: letter.event, queuedAtMs: now, attempt: 0, dueAtMs: now });
+    for (const letter of letters) this.admit(new Pending(letter.event, now));
     this.pump();
     return letters.length;
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const timer of this.waiting) this.clock.clearTimeout(timer);
-    this.waiting.clear();
+    for (const pending of this.held) this.clock.clearTimeout(pending.retryTimer);
+    this.overflowLog.close();
+  }
+
+  private admit(pending: Pending): void {
+    this.held.pushNode(pending.inHeld);
+    this.ready.pushNode(pending.inReady);
+    this.heldBytes += pending.bytes;
+    while (this.heldBytes > this.limits.maxBytes) {
+      const oldest = this.oldestNotDelivering();
+      if (!oldest) break;
+      this.release(oldest);
+      this.metrics.overflowed.inc();
+      const reason = `moved to the dead letters: the webhook queue is full (${this.limits.maxBytes} bytes, HERALD_WEBHOOK_QUEUE_MAX_BYTES)`;
+      this.overflowLog.record(`overflowed:${oldest.event.appId}`, { appId: oldest.event.appId, reason });
+      this.dead.add({ event: oldest.event, reason: 'the webhook queue was full', deadAtMs: this.clock.now() });
+    }
+  }
+
+  /** Skips at most the items being delivered (`maxInFlight`), which the consumer owns. */
+  private oldestNotDelivering(): Pending | undefined {
+    for (let node = this.held.head; node; node = node.next) if (node.value.state !== 'delivering') return node.value;
+    return undefined;
+  }
+
+  /** Takes the item out of the queue for good. */
+  private release(pending: Pending): void {
+    this.held.removeNode(pending.inHeld);
+    if (pending.state === 'ready') this.ready.removeNode(pending.inReady);
+    this.clock.clearTimeout(pending.retryTimer);
+    this.heldBytes -= pending.bytes;
   }
 
   private pump(): void {
     for (;;) {
       const { handler } = this;
       if (!handler || this.closed || this.inFlight >= this.maxInFlight) return;
-      const pending = this.ready.shift();
-      if (!pending) return;
+      // removeNode, not shift(): yallist's shift() leaves the node's `next` set, and this node
+      // is pushed again on a retry, where a stale `next` would splice old items back in.
+      const first = this.ready.head;
+      if (!first) return;
+      this.ready.removeNode(first);
+      const pending = first.value;
+      pending.state = 'delivering';
       pending.attempt += 1;
       this.inFlight += 1;
       const item = this.item(pending);
@@ -122,26 +241,25 @@ export class MemoryWebhookQueue implements WebhookQueue {
       event: pending.event,
       queuedAtMs: pending.queuedAtMs,
       attempt: pending.attempt,
-      ack: settle,
+      ack: () => {
+        settle();
+        this.release(pending);
+      },
       retry: (delayMs) => {
         settle();
-        const timer = this.clock.setTimeout(() => {
-          this.waiting.delete(timer);
-          this.ready.push(pending);
+        pending.state = 'waiting';
+        pending.retryTimer = this.clock.setTimeout(() => {
+          pending.retryTimer = undefined;
+          pending.state = 'ready';
+          this.ready.pushNode(pending.inReady);
           this.pump();
         }, delayMs);
-        this.waiting.add(timer);
       },
       deadLetter: async (reason) => {
         settle();
-        const letters = this.dead.get(pending.event.appId) ?? [];
-        letters.push({ event: pending.event, reason, deadAtMs: this.clock.now() });
-        this.dead.set(pending.event.appId, letters);
+        this.release(pending);
+        this.dead.add({ event: pending.event, reason, deadAtMs: this.clock.now() });
       },
     };
-  }
-
-  private forgetOldIds(now: number): void {
-    for (const [id, at] of this.recentIds) if (now - at >= DUPLICATE_WINDOW_MS) this.recentIds.delete(id);
   }
 }

@@ -194,6 +194,26 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       assert.equal(consumer.items.length, 3);
     });
 
+    it('drops copies however many ids it remembers (past the 10,000 the memory queue once scanned per event)', async () => {
+      const consumer = new Consumer('ack');
+      await queue.consume(consumer.handler, 500);
+      const emitted = Array.from({ length: 10_500 }, () => event());
+      for (const e of emitted) queue.emit(e);
+      // Copies of the first, a middle and the last id from both processes, each followed by its marker.
+      for (const e of [emitted[0], emitted[5000], emitted[10_499]]) {
+        queue.emit({ ...e });
+        peer.emit({ ...e });
+      }
+      const [markerHere, markerThere] = [event(), event()];
+      queue.emit(markerHere);
+      peer.emit(markerThere);
+      await consumer.until(() => [markerHere, markerThere].every((m) => consumer.ids().includes(m.id)), 'both markers');
+      // First deliveries only: with a short ack wait on a busy machine JetStream may redeliver some (attempt 2), which is not a copy.
+      const firsts = consumer.items.filter((i) => i.attempt === 1).map((i) => i.event.id);
+      assert.equal(firsts.length, 10_502, 'every id once, no copy');
+      assert.equal(new Set(firsts).size, 10_502);
+    });
+
     it('retry(delay) hands the item out again after the delay, with attempt 2 and its original queue time, without holding up others', async () => {
       const consumer = new Consumer();
       // Room for both: a retried item waiting for its delay may hold its maxInFlight slot.

@@ -17,7 +17,10 @@
  * - Dead letters are kept per app, oldest first, counted, listed and can be replayed into the
  *   queue, where they start over (attempt 1, queued now).
  * - After `close` the queue's consumer gets nothing more.
+ * - A queue with a memory bound (MemoryWebhookQueue) moves the oldest event it holds that is
+ *   not being delivered to its dead letters when full, and counts it in its metrics.
  */
+import type { Registry } from 'prom-client';
 import type { Decoded, WebhookEventMessage } from '../codec/messages';
 import type { WebhookSink } from './webhook-sink';
 
@@ -47,6 +50,8 @@ export interface WebhookQueue extends WebhookSink {
   /** Moves the app's dead letters back into the queue; returns how many. */
   replayDeadLetters(appId: string): Promise<number>;
   close(): Promise<void>;
+  /** Registers the queue's own metrics (its size and overflow), where it has any. */
+  registerMetrics?(registry: Registry): void;
 }
 
 /** Ids remembered by `emit` to drop the copies that every presence replica produces. */
