@@ -75,7 +75,7 @@ describe('ChannelRegistry', () => {
 
   it('reports a new channel, and lets it be sent, before the round trip that confirms its interest', async () => {
     const local = await registry.reserve('app-1', 'news');
-    assert.deepEqual(log, ['subscribe herald.app-1.ch.news', 'count news 1', 'before round trip', 'flush']);
+    assert.deepEqual(log, ['subscribe herald.ch.app-1.news', 'count news 1', 'before round trip', 'flush']);
     registry.attach(local, socket('1.1'));
     assert.deepEqual(log.slice(4), [], 'the subscription already counted: attaching reports nothing new');
   });
@@ -87,7 +87,7 @@ describe('ChannelRegistry', () => {
       log.filter((l) => l.startsWith('count')),
       ['count news 1', 'count news 0'],
     );
-    assert.equal(log.at(-1), 'unsubscribe herald.app-1.ch.news');
+    assert.equal(log.at(-1), 'unsubscribe herald.ch.app-1.news');
     assert.equal(registry.get('app-1', 'news'), undefined);
   });
 
@@ -112,7 +112,7 @@ describe('ChannelRegistry', () => {
     assert.ok(local.busSubscription, 'the next reservation has a bus subscription');
     assert.deepEqual(
       log.filter((l) => l.startsWith('subscribe')),
-      ['subscribe herald.app-1.ch.news'],
+      ['subscribe herald.ch.app-1.news'],
     );
   });
 });
