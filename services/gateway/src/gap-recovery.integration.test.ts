@@ -40,9 +40,9 @@ describe('GapRecovery (a real nats-server, killed and restarted)', () => {
       () => gatewayBus.close(),
       () => apiBus.close(),
     );
-    const settings = { retentionMs: RETENTION_MS, maxBytes: 8 * 1024 * 1024, replicas: 1 };
-    const apiJournal = await JetStreamEventJournal.open(apiBus.natsConnection(), settings);
-    const gatewayJournal = await JetStreamEventJournal.open(gatewayBus.natsConnection(), settings);
+    const settings = { retentionMs: RETENTION_MS, maxBytes: 8 * 1024 * 1024, replicas: 1, storage: 'file' as const };
+    const apiJournal = await JetStreamEventJournal.open(apiBus, settings);
+    const gatewayJournal = await JetStreamEventJournal.open(gatewayBus, settings);
     const statuses: BusStatus[] = [];
     gatewayBus.onStatus((s) => statuses.push(s));
     const live: string[] = [];

@@ -56,10 +56,11 @@ async function startProcess(command: ClusterCommand, config: HeraldConfig, logge
   const stores = {
     journal:
       server.eventJournal === 'on'
-        ? await JetStreamEventJournal.open(bus.natsConnection(), {
+        ? await JetStreamEventJournal.open(bus, {
             retentionMs: server.eventJournalRetentionMs,
             maxBytes: server.eventJournalMaxBytes,
             replicas: server.eventJournalReplicas,
+            storage: server.eventJournalStorage,
           })
         : new BusEventJournal(bus),
     cache: await JetStreamCacheStore.open(bus.natsConnection(), systemClock),

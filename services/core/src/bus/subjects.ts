@@ -26,8 +26,10 @@ export const subjects = {
   channel: (appId: string, channel: string) => `herald.ch.${subjectToken(appId)}.${subjectToken(channel)}`,
   /** Server-to-user events and connection termination for one signed-in user. */
   user: (appId: string, userId: string) => `herald.user.${subjectToken(appId)}.${subjectToken(userId)}`,
-  /** Every channel and user subject, of every app: what the event journal keeps. */
-  journaled: ['herald.ch.>', 'herald.user.>'],
+  /** Api -> the event journal: "everything I published before this is stored?" (journal/). */
+  journalMark: 'herald.journal.mark',
+  /** Every channel and user subject, of every app, and the marks: what the event journal keeps. */
+  journaled: ['herald.ch.>', 'herald.user.>', 'herald.journal.mark'],
   /** Gateway -> presence: GatewayUpdate (joins/leaves/counts), sometimes as a request. */
   presenceUpdates: 'herald.presence.updates',
   presenceLeases: 'herald.presence.leases',

@@ -36,6 +36,7 @@ export const SERVER_ENV_VARS: Readonly<Record<string, readonly [keyof ServerConf
   HERALD_EVENT_JOURNAL_RETENTION_MS: ['eventJournalRetentionMs', 'int'],
   HERALD_EVENT_JOURNAL_MAX_BYTES: ['eventJournalMaxBytes', 'int'],
   HERALD_EVENT_JOURNAL_REPLICAS: ['eventJournalReplicas', 'int'],
+  HERALD_EVENT_JOURNAL_STORAGE: ['eventJournalStorage', 'string'],
   HERALD_MAX_CONNECTIONS_PER_IP: ['maxConnectionsPerIp', 'int'],
   HERALD_MAX_CONNECTION_RATE_PER_IP: ['maxConnectionRatePerIp', 'int'],
   HERALD_TRUSTED_PROXIES: ['trustedProxies', 'list'],

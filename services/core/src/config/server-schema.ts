@@ -88,6 +88,8 @@ export const serverSchema = z.strictObject({
     .default(1024 * 1024 * 1024),
   /** JetStream replicas of the journal: 3 on a NATS cluster of three or more, so one node may die. */
   eventJournalReplicas: z.number().int().min(1).max(5).default(1),
+  /** `memory`: cheaper; the stream's content lives as long as its nats-server. `file`: survives a nats-server restart. */
+  eventJournalStorage: z.enum(['memory', 'file']).default('file'),
   /** Apps in PostgreSQL: full reload this often, besides LISTEN/NOTIFY (the fallback when a notification is lost). */
   appsRefreshMs: z.number().int().min(100).default(10_000),
 

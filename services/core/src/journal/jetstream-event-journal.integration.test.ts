@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { connect, type NatsConnection } from 'nats';
+import type { NatsConnection } from 'nats';
 import { type NatsServer, startNatsServer } from '../../../../test/helpers/nats';
+import { NatsBus } from '../bus/nats-bus';
 import { subjects } from '../bus/subjects';
 import type { JournalEntry, JournalReplay } from './event-journal';
 import { JetStreamEventJournal } from './jetstream-event-journal';
 
-const SETTINGS = { retentionMs: 60_000, maxBytes: 16 * 1024 * 1024, replicas: 1 };
+const SETTINGS = { retentionMs: 60_000, maxBytes: 16 * 1024 * 1024, replicas: 1, storage: 'file' as const };
 const text = (entry: JournalEntry) => `${entry.subject}=${Buffer.from(entry.data).toString()}`;
 const entry = (subject: string, body: string): JournalEntry => ({ subject, data: Buffer.from(body) });
 
@@ -19,6 +20,7 @@ async function replayed(journal: JournalReplay, sinceMs: number, wanted: readonl
 
 describe('JetStreamEventJournal (a real nats-server)', () => {
   let nats: NatsServer;
+  let bus: NatsBus;
   let nc: NatsConnection;
   let journal: JetStreamEventJournal;
   const news = subjects.channel('1', 'news');
@@ -27,11 +29,12 @@ describe('JetStreamEventJournal (a real nats-server)', () => {
 
   before(async () => {
     nats = await startNatsServer({ name: 'event-journal' });
-    nc = await connect({ servers: nats.url });
-    journal = await JetStreamEventJournal.open(nc, SETTINGS);
+    bus = await NatsBus.connect({ servers: [nats.url], name: 'journal-test' });
+    nc = bus.natsConnection();
+    journal = await JetStreamEventJournal.open(bus, SETTINGS);
   });
   after(async () => {
-    await nc?.close();
+    await bus?.close();
     await nats?.stop();
   });
 
@@ -70,7 +73,7 @@ describe('JetStreamEventJournal (a real nats-server)', () => {
     const jsm = await nc.jetstreamManager();
     await jsm.streams.delete('HERALD_EVENTS');
     await assert.rejects(journal.publish([entry(news, 'lost')], 500));
-    journal = await JetStreamEventJournal.open(nc, SETTINGS);
+    journal = await JetStreamEventJournal.open(bus, SETTINGS);
     await journal.publish([entry(news, 'back')], 2000);
   });
 });

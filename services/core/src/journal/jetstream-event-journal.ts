@@ -1,25 +1,21 @@
 /**
  * The event journal on JetStream (cluster mode): HERALD_EVENTS, a limits stream on every
  * channel and user subject (`herald.ch.>`, `herald.user.>`) that keeps events for a short
- * window. The api publishes through it and answers 200 only on JetStream's acknowledgement,
- * so an answered event is stored (on `replicas` nodes) whatever happens to the connections
- * between the api, NATS and the gateways. Gateways still receive events as plain NATS
- * messages (the stream sits beside them, not in the way); after a reconnect they replay from
- * it what they missed. Client events and presence events, which gateways and presence
- * replicas publish directly, are captured too and so replayed as well.
+ * window. Gateways receive events as plain NATS messages (the stream sits beside them, not in
+ * the way); after a reconnect they replay from it what they missed. Client events and
+ * presence events, which gateways and presence replicas publish directly, are captured too
+ * and so replayed as well.
+ *
+ * The api answers 200 only once JetStream has stored its events, without one acknowledgement
+ * per event: the events go out as plain publishes, which the stream captures, followed by one
+ * JetStream publish of a *mark* per event-loop turn, shared by every request of that turn. A
+ * stream stores what reaches it in order, and one connection's messages reach it in the order
+ * sent, so the mark's acknowledgement says every event before it is stored (on `replicas`
+ * nodes). No acknowledgement in time → the caller answers 503.
  */
-import {
-  AckPolicy,
-  DeliverPolicy,
-  DiscardPolicy,
-  type JetStreamClient,
-  type JetStreamManager,
-  type NatsConnection,
-  nanos,
-  RetentionPolicy,
-  StorageType,
-  type StreamConfig,
-} from 'nats';
+import { AckPolicy, DeliverPolicy, DiscardPolicy, type JetStreamClient, type JetStreamManager, nanos, RetentionPolicy, StorageType, type StreamConfig } from 'nats';
+import { BusNoRespondersError } from '../bus/bus';
+import type { NatsBus } from '../bus/nats-bus';
 import { subjects as allSubjects } from '../bus/subjects';
 import type { EventJournal, JournalEntry, JournalReplay } from './event-journal';
 
@@ -28,6 +24,7 @@ const EVENT_STREAM = 'HERALD_EVENTS';
 const REPLAY_BATCH = 1000;
 /** A filter per local subject up to this many; beyond it, the whole stream is read and filtered here. */
 const MAX_FILTER_SUBJECTS = 256;
+const EMPTY = new Uint8Array(0);
 
 export interface EventJournalSettings {
   /** How long events are kept for replay. */
@@ -36,13 +33,19 @@ export interface EventJournalSettings {
   readonly maxBytes: number;
   /** JetStream replicas (1, or 3 on a NATS cluster of three or more so a node may die). */
   readonly replicas: number;
+  /** `memory`: cheaper for nats-server, kept while a node lives; `file`: survives a nats-server restart too. */
+  readonly storage: 'memory' | 'file';
 }
 
 export class JetStreamEventJournal implements EventJournal, JournalReplay {
   readonly replay: JournalReplay = this;
   readonly retentionMs: number;
 
+  /** The mark of this turn's publishes, once one was asked for. */
+  private pendingMark: Promise<void> | undefined;
+
   private constructor(
+    private readonly bus: NatsBus,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
     settings: EventJournalSettings,
@@ -51,7 +54,8 @@ export class JetStreamEventJournal implements EventJournal, JournalReplay {
   }
 
   /** Creates the stream, or brings its limits to `settings`; fails clearly without JetStream. */
-  static async open(nc: NatsConnection, settings: EventJournalSettings): Promise<JetStreamEventJournal> {
+  static async open(bus: NatsBus, settings: EventJournalSettings): Promise<JetStreamEventJournal> {
+    const nc = bus.natsConnection();
     let jsm: JetStreamManager;
     try {
       jsm = await nc.jetstreamManager();
@@ -69,19 +73,48 @@ export class JetStreamEventJournal implements EventJournal, JournalReplay {
       // Only the api's acknowledged publishes need it, and they carry no message id.
       duplicate_window: nanos(Math.min(settings.retentionMs, 2_000)),
     };
+    const storage = settings.storage === 'file' ? StorageType.File : StorageType.Memory;
+    let existing: StreamConfig | undefined;
     try {
-      await jsm.streams.info(EVENT_STREAM);
-      await jsm.streams.update(EVENT_STREAM, config);
+      existing = (await jsm.streams.info(EVENT_STREAM)).config;
     } catch (err) {
       if (!String((err as Error).message).includes('not found')) throw err;
-      await jsm.streams.add({ ...config, storage: StorageType.File });
     }
-    return new JetStreamEventJournal(nc.jetstream(), jsm, settings);
+    // JetStream cannot change a stream's storage in place; the journal only bridges outages
+    // of seconds, so a stream of the other kind is replaced rather than kept.
+    if (existing && existing.storage !== storage) {
+      await jsm.streams.delete(EVENT_STREAM);
+      existing = undefined;
+    }
+    if (existing) await jsm.streams.update(EVENT_STREAM, config);
+    else await jsm.streams.add({ ...config, storage });
+    return new JetStreamEventJournal(bus, nc.jetstream(), jsm, settings);
   }
 
   async publish(entries: readonly JournalEntry[], timeoutMs: number): Promise<void> {
-    const options = { timeout: timeoutMs, expect: { streamName: EVENT_STREAM } };
-    await Promise.all(entries.map((entry) => this.js.publish(entry.subject, entry.data, options)));
+    for (const entry of entries) this.bus.publish(entry.subject, entry.data);
+    await this.markThisTurn(timeoutMs);
+  }
+
+  /**
+   * One mark for every publish of this turn, sent after the turn (the bus hands the turn's
+   * publishes to the connection first, so the mark goes out behind them).
+   */
+  private markThisTurn(timeoutMs: number): Promise<void> {
+    this.pendingMark ??= new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      // Publishes from here on need a later mark.
+      this.pendingMark = undefined;
+      let reply: Uint8Array;
+      try {
+        reply = await this.bus.request(allSubjects.journalMark, EMPTY, timeoutMs);
+      } catch (err) {
+        if (err instanceof BusNoRespondersError) throw new Error(`the ${EVENT_STREAM} stream does not exist (is JetStream up?)`);
+        throw err;
+      }
+      const ack = JSON.parse(Buffer.from(reply).toString()) as { stream?: string; error?: { description?: string } };
+      if (ack.error || ack.stream !== EVENT_STREAM) throw new Error(`the event journal did not store the events: ${ack.error?.description ?? 'unexpected answer'}`);
+    });
+    return this.pendingMark;
   }
 
   async replaySince(sinceMs: number, subjects: readonly string[] | undefined, onEntry: (entry: JournalEntry) => void): Promise<number> {
@@ -116,7 +149,8 @@ export class JetStreamEventJournal implements EventJournal, JournalReplay {
             caughtUp = true;
             break;
           }
-          if (!wanted || wanted.has(msg.subject)) {
+          // Marks are the api's bookkeeping, not events.
+          if (wanted ? wanted.has(msg.subject) : msg.subject !== allSubjects.journalMark) {
             onEntry({ subject: msg.subject, data: msg.data });
             handed += 1;
           }
