@@ -175,7 +175,7 @@ function handshakeUrl(random: SeededRandom, port: number): string {
   const params: Record<string, string> = { protocol: '7', client: 'js', version: '8.4.0' };
   switch (random.int(7)) {
     case 0:
-      key = encodeURIComponent(mutatedText(random, key, 1).replace(/^"|"$/g, ''));
+      key = uriEncode(mutatedText(random, key, 1).replace(/^"|"$/g, ''));
       break;
     case 1:
       params.protocol = random.pick(['', '0', '3', '4', '6', '8', '7.5', 'seven', '-1', '99999999999999999999']);
@@ -188,7 +188,7 @@ function handshakeUrl(random: SeededRandom, port: number): string {
       path = random.pick(['/app', '/app//', '/apps/', '/app/%2e%2e/']);
       break;
     case 4:
-      params[random.pick(['protocol', 'client', 'version', 'extra'])] = encodeURIComponent(mutatedText(random, 'x', 2));
+      params[random.pick(['protocol', 'client', 'version', 'extra'])] = uriEncode(mutatedText(random, 'x', 2));
       break;
     default:
       break;
@@ -219,7 +219,10 @@ interface FuzzedRequest {
   readonly params: Record<string, string>;
 }
 
-const segment = (random: SeededRandom, value: string) => (random.chance(0.8) ? encodeURIComponent(value) : value.replace(/[#?/\s]/g, '_'));
+/** encodeURIComponent throws on a lone surrogate, which mutations make: UTF-8 turns it into U+FFFD first, as a client's URL encoder would. */
+const uriEncode = (value: string) => encodeURIComponent(Buffer.from(value, 'utf8').toString('utf8'));
+
+const segment = (random: SeededRandom, value: string) => (random.chance(0.8) ? uriEncode(value) : value.replace(/[#?/\s]/g, '_'));
 
 /** A valid signed API request, then mutated in its body, path, parameters or method. */
 function fuzzedRequest(random: SeededRandom, n: number): FuzzedRequest {
