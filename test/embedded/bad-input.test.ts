@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import type PusherJs from 'pusher-js';
+import { OpenClients } from '../helpers/open-clients';
 import { collect, connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type Frame, type RawClient, rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
@@ -32,20 +32,18 @@ function pingOfSize(bytes: number): string {
 
 describe('bad input on the socket', () => {
   let herald: TestHerald;
-  const raws: RawClient[] = [];
-  const clients: PusherJs[] = [];
+  const open = new OpenClients();
   before(async () => {
     herald = await startTestHerald({ apps: [APP] });
   });
   after(async () => {
-    for (const r of raws) r.close();
-    for (const c of clients) c.disconnect();
+    open.closeAll();
     await herald.stop();
   });
 
   async function raw(): Promise<RawClient> {
     const r = await rawClient(herald.port, APP.key);
-    raws.push(r);
+    open.raw(r);
     assert.ok(r.socketId, 'connected');
     return r;
   }
@@ -134,7 +132,7 @@ describe('bad input on the socket', () => {
 
   it('closes only the socket that sends a frame over the limit (1009); other clients keep receiving', async () => {
     const watcher = await connectedClient(herald, APP);
-    clients.push(watcher);
+    open.pusher(watcher);
     const channel = await subscribed(watcher, 'bystanders');
     const neighbour = await raw();
     const offender = await raw();
@@ -166,7 +164,7 @@ describe('bad input on the socket', () => {
 
   it('stays unaffected for other clients while one client floods malformed frames', async () => {
     const watcher = await connectedClient(herald, APP);
-    clients.push(watcher);
+    open.pusher(watcher);
     const channel = await subscribed(watcher, 'calm');
     const seen = collect<{ n: number }>(channel, 'tick');
     const flooder = await raw();
@@ -201,19 +199,19 @@ describe('bad input on the socket', () => {
 
 describe('bad input on the socket: a configured frame limit (HERALD_MAX_FRAME_BYTES)', () => {
   let herald: TestHerald;
-  const raws: RawClient[] = [];
+  const open = new OpenClients();
   before(async () => {
     herald = await startTestHerald({ apps: [APP], env: { HERALD_MAX_FRAME_BYTES: '2048' } });
   });
   after(async () => {
-    for (const r of raws) r.close();
+    open.closeAll();
     await herald.stop();
   });
 
   it('accepts 2048 bytes and closes the socket that sends 2049 with 1009', async () => {
     const fits = await rawClient(herald.port, APP.key);
     const tooBig = await rawClient(herald.port, APP.key);
-    raws.push(fits, tooBig);
+    open.raw(fits, tooBig);
     fits.sendRaw(pingOfSize(2048));
     await fits.next(isPong, 'pong for 2048 bytes');
     tooBig.sendRaw(pingOfSize(2049));

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type Pusher from 'pusher';
 import type PusherJs from 'pusher-js';
 import type { Channel } from 'pusher-js';
+import { OpenClients } from '../helpers/open-clients';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type RawClient, rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
@@ -30,14 +31,12 @@ interface Seen {
 
 describe('cache channels', () => {
   let herald: TestHerald;
-  const clients: PusherJs[] = [];
-  const raws: RawClient[] = [];
+  const open = new OpenClients();
   before(async () => {
     herald = await startTestHerald({ apps: [APP, OTHER, SHORT] });
   });
   after(async () => {
-    for (const c of clients) c.disconnect();
-    for (const r of raws) r.close();
+    open.closeAll();
     await herald.stop();
   });
 
@@ -46,13 +45,13 @@ describe('cache channels', () => {
 
   async function client(app: TestApp = APP): Promise<PusherJs> {
     const c = await connectedClient(herald, app, { user: { id: `u-${randomBytes(3).toString('hex')}` }, signer: sdk(app) });
-    clients.push(c);
+    open.pusher(c);
     return c;
   }
 
   async function raw(app: TestApp = APP): Promise<RawClient> {
     const r = await rawClient(herald.port, app.key);
-    raws.push(r);
+    open.raw(r);
     return r;
   }
 

@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
 import type { Channel } from 'pusher-js';
 import { ManualClock } from '../../services/core/src/manual-clock';
+import { OpenClients } from '../helpers/open-clients';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type RawClient, rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
@@ -47,20 +48,18 @@ const uniqueName = (prefix: string) => `${prefix}${randomBytes(4).toString('hex'
 describe('client event limits', () => {
   let herald: TestHerald;
   const clock = new ManualClock(Date.now());
-  const clients: PusherJs[] = [];
-  const raws: RawClient[] = [];
+  const open = new OpenClients();
   before(async () => {
     herald = await startTestHerald({ apps: [APP, SLOW], clock });
   });
   after(async () => {
-    for (const c of clients) c.disconnect();
-    for (const r of raws) r.close();
+    open.closeAll();
     await herald.stop();
   });
 
   async function client(app: TestApp = APP): Promise<PusherJs> {
     const c = await connectedClient(herald, app);
-    clients.push(c);
+    open.pusher(c);
     return c;
   }
 
@@ -136,14 +135,12 @@ describe('client event limits', () => {
 
 describe('client event payload and name limits', () => {
   let herald: TestHerald;
-  const clients: PusherJs[] = [];
-  const raws: RawClient[] = [];
+  const open = new OpenClients();
   before(async () => {
     herald = await startTestHerald({ apps: [APP] });
   });
   after(async () => {
-    for (const c of clients) c.disconnect();
-    for (const r of raws) r.close();
+    open.closeAll();
     await herald.stop();
   });
 
@@ -151,11 +148,11 @@ describe('client event payload and name limits', () => {
   async function pair(): Promise<{ name: string; sender: RawClient; channel: Channel; seen: Array<{ event: string }> }> {
     const name = uniqueName('private-limits-');
     const sender = await rawClient(herald.port, APP.key);
-    raws.push(sender);
+    open.raw(sender);
     const { auth } = serverSdk(herald, APP).authorizeChannel(sender.socketId, name);
     assert.equal((await sender.subscribe(name, { auth })).event, 'pusher_internal:subscription_succeeded');
     const watcher = await connectedClient(herald, APP);
-    clients.push(watcher);
+    open.pusher(watcher);
     const channel = await subscribed(watcher, name);
     return { name, sender, channel, seen: everyEvent(channel) };
   }

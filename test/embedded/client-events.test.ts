@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
 import type { Channel } from 'pusher-js';
+import { OpenClients } from '../helpers/open-clients';
 import { collect, connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type Frame, type RawClient, rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
@@ -23,26 +24,24 @@ interface ErrorData {
 
 describe('client events', () => {
   let herald: TestHerald;
-  const clients: PusherJs[] = [];
-  const raws: RawClient[] = [];
+  const open = new OpenClients();
   before(async () => {
     herald = await startTestHerald({ apps: [APP, NO_CLIENT_EVENTS] });
   });
   after(async () => {
-    for (const c of clients) c.disconnect();
-    for (const r of raws) r.close();
+    open.closeAll();
     await herald.stop();
   });
 
   async function client(user?: string): Promise<PusherJs> {
     const c = await connectedClient(herald, APP, user ? { user: { id: user } } : {});
-    clients.push(c);
+    open.pusher(c);
     return c;
   }
 
   async function raw(app: TestApp = APP): Promise<RawClient> {
     const r = await rawClient(herald.port, app.key);
-    raws.push(r);
+    open.raw(r);
     return r;
   }
 
@@ -134,7 +133,7 @@ describe('client events', () => {
     const { auth } = signer.authorizeChannel(sender.socketId, name);
     assert.equal((await sender.subscribe(name, { auth })).event, 'pusher_internal:subscription_succeeded');
     const listener = await connectedClient(herald, APP, { signer });
-    clients.push(listener);
+    open.pusher(listener);
     const channel = await subscribed(listener, name);
     const seen: unknown[] = [];
     // The encrypted channel would try (and fail) to decrypt a relayed event; catch it at the wire.

@@ -6,9 +6,9 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type PusherJs from 'pusher-js';
 import { MAX_JSON_DEPTH } from '../../services/core/src/protocol/json-depth';
 import { signChannelAuth } from '../../services/core/src/signing/socket-auth';
+import { OpenClients } from '../helpers/open-clients';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type RawClient, rawClient } from '../helpers/raw-client';
 import { signedRequest } from '../helpers/signed-request';
@@ -21,20 +21,18 @@ const nested = (levels: number): string => '['.repeat(levels) + ']'.repeat(level
 
 describe('over-deep JSON', () => {
   let herald: TestHerald;
-  const raws: RawClient[] = [];
-  const clients: PusherJs[] = [];
+  const open = new OpenClients();
   before(async () => {
     herald = await startTestHerald({ apps: [APP] });
   });
   after(async () => {
-    for (const r of raws) r.close();
-    for (const c of clients) c.disconnect();
+    open.closeAll();
     await herald.stop();
   });
 
   async function raw(): Promise<RawClient> {
     const r = await rawClient(herald.port, APP.key);
-    raws.push(r);
+    open.raw(r);
     assert.ok(r.socketId, 'connected');
     return r;
   }
@@ -42,7 +40,7 @@ describe('over-deep JSON', () => {
   /** A fresh pusher-js client still connects, subscribes and gets an event: the process was not disturbed. */
   async function assertStillServing(): Promise<void> {
     const client = await connectedClient(herald, APP);
-    clients.push(client);
+    open.pusher(client);
     const channel = await subscribed(client, 'after-deep');
     const received = nextEvent(channel, 'still-here');
     await serverSdk(herald, APP).trigger('after-deep', 'still-here', { ok: true });

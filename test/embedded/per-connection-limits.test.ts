@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type PusherJs from 'pusher-js';
 import { ManualClock } from '../../services/core/src/manual-clock';
+import { OpenClients } from '../helpers/open-clients';
 import { connectedClient, createClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type RawClient, rawClient } from '../helpers/raw-client';
 import { startTestHerald, type TestApp, type TestHerald } from '../helpers/test-herald';
@@ -33,26 +34,24 @@ interface PusherErrorEvent {
 describe('per-connection limits', () => {
   let herald: TestHerald;
   const clock = new ManualClock(Date.now());
-  const clients: PusherJs[] = [];
-  const raws: RawClient[] = [];
+  const open = new OpenClients();
   before(async () => {
     herald = await startTestHerald({ apps: [APP, FEW, SLOW], clock });
   });
   after(async () => {
-    for (const c of clients) c.disconnect();
-    for (const r of raws) r.close();
+    open.closeAll();
     await herald.stop();
   });
 
   async function client(app: TestApp = APP): Promise<PusherJs> {
     const c = await connectedClient(herald, app);
-    clients.push(c);
+    open.pusher(c);
     return c;
   }
 
   async function raw(app: TestApp = APP): Promise<RawClient> {
     const r = await rawClient(herald.port, app.key);
-    raws.push(r);
+    open.raw(r);
     return r;
   }
 
@@ -208,7 +207,7 @@ describe('per-connection limits', () => {
 
     it('never limits a well-behaved pusher-js client: 100 channels at connect, an event on each', async () => {
       const c = createClient(herald, APP);
-      clients.push(c);
+      open.pusher(c);
       const errors: unknown[] = [];
       c.connection.bind('error', (e: unknown) => errors.push(e));
       const prefix = unique('wb-');

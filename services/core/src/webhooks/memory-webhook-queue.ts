@@ -16,7 +16,7 @@ import type { Logger } from '../logging/logger';
 import { MemoryDeadLetters } from './memory-dead-letters';
 import { RecentIds } from './recent-ids';
 import { approximateEventBytes } from './webhook-event-size';
-import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, type WebhookQueue } from './webhook-queue';
+import { type DeadLetter, DUPLICATE_WINDOW_MS, type QueuedEvent, type QueuedWebhook, queuedEvent, type WebhookQueue } from './webhook-queue';
 
 /** A handler that throws gets the item again this much later, as from JetStreamWebhookQueue. */
 const HANDLER_FAILURE_RETRY_MS = 1000;
@@ -64,21 +64,6 @@ class Pending {
   ) {
     this.bytes = approximateEventBytes(event);
   }
-}
-
-function normalise(event: WebhookEventMessage): QueuedEvent {
-  return {
-    id: event.id ?? '',
-    appId: event.appId ?? '',
-    name: event.name ?? '',
-    channel: event.channel ?? '',
-    userId: event.userId ?? '',
-    event: event.event ?? '',
-    data: event.data ?? '',
-    socketId: event.socketId ?? '',
-    subscriptionCount: event.subscriptionCount ?? 0,
-    timeMs: event.timeMs ?? 0,
-  };
 }
 
 export class MemoryWebhookQueue implements WebhookQueue {
@@ -144,7 +129,7 @@ export class MemoryWebhookQueue implements WebhookQueue {
     if (this.closed) return;
     const now = this.clock.now();
     if (this.recentIds.seen(event.id ?? '', now)) return;
-    this.admit(new Pending(normalise(event), now));
+    this.admit(new Pending(queuedEvent(event), now));
     this.pump();
   }
 

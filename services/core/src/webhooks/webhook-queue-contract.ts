@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { WebhookEventMessage } from '../codec/messages';
-import type { QueuedEvent, QueuedWebhook, WebhookQueue } from './webhook-queue';
+import { type QueuedWebhook, queuedEvent, type WebhookQueue } from './webhook-queue';
 
 export interface WebhookQueuePair {
   readonly queue: WebhookQueue;
@@ -37,22 +37,6 @@ function within<T>(promise: Promise<T>, what: string, timeoutMs = WAIT_MS): Prom
       timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)), timeoutMs);
     }),
   ]);
-}
-
-/** Every field of an event as a plain object (decoded messages keep defaults on their prototype). */
-function fields(event: QueuedEvent | WebhookEventMessage): Record<string, unknown> {
-  return {
-    id: event.id ?? '',
-    appId: event.appId ?? '',
-    name: event.name ?? '',
-    channel: event.channel ?? '',
-    userId: event.userId ?? '',
-    event: event.event ?? '',
-    data: event.data ?? '',
-    socketId: event.socketId ?? '',
-    subscriptionCount: event.subscriptionCount ?? 0,
-    timeMs: event.timeMs ?? 0,
-  };
 }
 
 /** A handler that records items, settles them as told, and lets a test wait for a number of them. */
@@ -133,8 +117,8 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       await consumer.received(2);
       const after = Date.now();
       assert.deepEqual(
-        consumer.items.map((i) => fields(i.event)),
-        [fields(full), fields(sparse)],
+        consumer.items.map((i) => queuedEvent(i.event)),
+        [queuedEvent(full), queuedEvent(sparse)],
         'fields left out read as empty and 0',
       );
       for (const item of consumer.items) {
@@ -232,7 +216,7 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
       const again = consumer.items[2];
       consumer.settled(again).ack();
       assert.ok(Date.now() - retriedAt >= 250, `handed out again after ${Date.now() - retriedAt} ms, before the 300 ms delay`);
-      assert.deepEqual(fields(again.event), fields(retried));
+      assert.deepEqual(queuedEvent(again.event), queuedEvent(retried));
       assert.equal(again.attempt, 2);
       assert.equal(again.queuedAtMs, consumer.items[0].queuedAtMs, 'retry windows count from the first queueing');
     });
@@ -270,8 +254,8 @@ export function webhookQueueContract(name: string, makeQueues: () => Promise<Web
 
       const letters = await peer.deadLetters(app('x'));
       assert.deepEqual(
-        letters.map((l) => fields(l.event)),
-        [fields(x1), fields(x2)],
+        letters.map((l) => queuedEvent(l.event)),
+        [queuedEvent(x1), queuedEvent(x2)],
       );
       assert.deepEqual(
         letters.map((l) => l.reason),

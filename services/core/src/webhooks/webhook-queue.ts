@@ -26,6 +26,22 @@ import type { WebhookSink } from './webhook-sink';
 
 export type QueuedEvent = Decoded<WebhookEventMessage>;
 
+/** Every field of an event as a plain object, defaults filled in (decoded messages keep them on their prototype). */
+export function queuedEvent(event: WebhookEventMessage): QueuedEvent {
+  return {
+    id: event.id ?? '',
+    appId: event.appId ?? '',
+    name: event.name ?? '',
+    channel: event.channel ?? '',
+    userId: event.userId ?? '',
+    event: event.event ?? '',
+    data: event.data ?? '',
+    socketId: event.socketId ?? '',
+    subscriptionCount: event.subscriptionCount ?? 0,
+    timeMs: event.timeMs ?? 0,
+  };
+}
+
 export interface QueuedWebhook {
   readonly event: QueuedEvent;
   /** When the event entered the queue (retry windows count from here). */
