@@ -18,6 +18,7 @@ import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/
 import type { ReadinessCheck } from '../../core/src/service/health-routes';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { ActivityMonitor } from './activity-monitor';
 import { ChannelRegistry } from './channel-registry';
@@ -68,6 +69,8 @@ export interface GatewayOptions {
   readonly webhooks: WebhookSink;
   /** Where a gateway cut off from the bus replays what it missed (when the journal keeps events). */
   readonly journal: EventJournal;
+  /** Consumer spans for sampled events, client events, signin and authorised subscribes (default: off). */
+  readonly tracing?: Tracing;
 }
 
 export class Gateway implements HeraldService {

@@ -101,6 +101,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         syncGraceMs: options.presenceSyncGraceMs,
         defaultLeaseTtlMs: server.leaseTtlMs,
         webhooks: stores.webhooks,
+        tracing,
       })
     : undefined;
   if (presence) checks.push({ name: 'presence', check: () => (presence.isReady() ? null : 'gathering gateway state') });
@@ -118,6 +119,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         cache: stores.cache,
         webhooks: stores.webhooks,
         journal: stores.journal,
+        tracing,
       })
     : undefined;
   if (gateway) checks.push(gateway.readiness());
@@ -134,6 +136,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
           timeoutMs: server.webhookTimeoutMs,
           retryWindowMs: server.webhookRetryWindowMs,
         },
+        tracing,
       })
     : undefined;
 

@@ -10,6 +10,7 @@ import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import { WEBHOOK_BATCH_MAX_EVENTS, WEBHOOK_BATCH_MAX_WAIT_MS } from '../../core/src/webhooks/webhook-batching';
 import type { QueuedWebhook, WebhookQueue } from '../../core/src/webhooks/webhook-queue';
 import { DeliveryFailureLog } from './delivery-failure-log';
@@ -44,6 +45,8 @@ export interface WebhooksOptions {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly settings: WebhookSettings;
+  /** A CLIENT span per delivery attempt of sampled events (default: off). */
+  readonly tracing?: Tracing;
 }
 
 export class Webhooks implements HeraldService {
