@@ -134,6 +134,18 @@ describe('embedded: tracing', () => {
     assert.deepEqual(channels, ['a', 'b']);
   });
 
+  it('traces the channel queries under their route template, never the channel name', async () => {
+    const response = await signedRequest({ port: herald.port }, APP, { path: `/apps/${APP.id}/channels/presence-lobby/users` });
+    assert.equal(response.status, 200);
+    const [, traceId] = TRACEPARENT.exec(response.headers.get('traceparent') ?? '') ?? [];
+    assert.ok(traceId);
+    const [server] = inTrace(await otlp.waitForSpans((all) => inTrace(all, traceId).length > 0, 'the query’s span'), traceId);
+    assert.equal(server.name, 'GET /apps/:app_id/channels/:channel_name/users');
+    assert.equal(server.kind, 'server');
+    assert.equal(server.attributes['url.path'], `/apps/${APP.id}/channels/presence-lobby/users`);
+    assert.equal(server.attributes['http.response.status_code'], 200);
+  });
+
   it('traces a refused request as a server span with its status, and errors only for 5xx', async () => {
     const response = await signedRequest({ port: herald.port }, APP, { path: `/apps/${APP.id}/events`, body: { name: 'x', channels: ['a'] } });
     assert.equal(response.status, 400);
