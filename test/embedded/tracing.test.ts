@@ -154,6 +154,14 @@ describe('embedded: tracing', () => {
     const [server] = inTrace(await otlp.waitForSpans((all) => inTrace(all, traceId).length > 0, 'the refused request’s span'), traceId);
     assert.equal(server.attributes['http.response.status_code'], 400);
     assert.equal(server.status.code, 'unset', 'a 4xx is the client’s error, not the server’s');
+
+    // Refused before the body is read (Content-Type): answered, with its traceparent, and traced.
+    const early = await fetch(`http://127.0.0.1:${herald.port}/apps/${APP.id}/events`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
+    assert.equal(early.status, 415);
+    const [, earlyTrace] = TRACEPARENT.exec(early.headers.get('traceparent') ?? '') ?? [];
+    assert.ok(earlyTrace);
+    const [refused] = inTrace(await otlp.waitForSpans((all) => inTrace(all, earlyTrace).length > 0, 'the 415’s span'), earlyTrace);
+    assert.equal(refused.attributes['http.response.status_code'], 415);
   });
 
   it('traces a client event from its publish to the other subscriber and to its webhook, which gets the traceparent', async () => {

@@ -92,7 +92,9 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     const span = options.tracing.enabled ? RequestSpan.start(options.tracing, 'POST', ROUTE, url, request.headers) : undefined;
     const refusal = bodyContentTypeRefusal(request.headers);
     if (refusal) {
-      span?.end(fail(response, refusal, url, extraHeaders(undefined, span)));
+      // Not `span?.end(fail(…))`: with no span, optional chaining would skip the answer too.
+      const status = fail(response, refusal, url, extraHeaders(undefined, span));
+      span?.end(status);
       return true;
     }
 
@@ -106,7 +108,8 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     });
     request.on('end', () => {
       if (tooLarge) {
-        span?.end(fail(response, apiErrors.bodyTooLarge(), url, extraHeaders(undefined, span)));
+        const status = fail(response, apiErrors.bodyTooLarge(), url, extraHeaders(undefined, span));
+        span?.end(status);
         return;
       }
       const counted: Counted = {};
