@@ -35,3 +35,7 @@ export const ATTR_HERALD_WEBHOOK_EVENTS = 'herald.webhook.events';
 /** The bus subjects as span destinations: the template, never the channel itself (span names stay low-cardinality). */
 export const CHANNEL_DESTINATION = 'herald.ch.{app_id}.{channel}';
 export const USER_DESTINATION = 'herald.user.{app_id}.{user_id}';
+
+/** How a client's request ended: `ok` / `subscribed`, or the refusal (a Pusher code, or the subscription_error type). */
+export const ATTR_HERALD_RESULT = 'herald.result';
+export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';
