@@ -18,7 +18,8 @@ import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/
 import type { ReadinessCheck } from '../../core/src/service/health-routes';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
-import type { Tracing } from '../../core/src/tracing/tracing';
+import { sampledTraceId } from '../../core/src/tracing/traceparent';
+import { type Tracing, tracingOff } from '../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { ActivityMonitor } from './activity-monitor';
 import { ChannelRegistry } from './channel-registry';
@@ -26,7 +27,8 @@ import { ClientEvents } from './client-events';
 import { Connection, type ConnectionContext } from './connection';
 import { type AdmissionConfig, ConnectionAdmission } from './connection-admission';
 import { ConnectionQuota } from './connection-quota';
-import { fanOut } from './fanout';
+import { DeliverySpans } from './delivery-spans';
+import { type FanOutResult, fanOut } from './fanout';
 import { FrameHandler } from './frame-handler';
 import { FrameRateLimit } from './frame-rate-limit';
 import { GapRecovery } from './gap-recovery';
@@ -93,10 +95,16 @@ export class Gateway implements HeraldService {
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
   private readonly writes = new TurnBatchedWrites();
+  /** What each fan-out did (one object, refilled per event). */
+  private readonly lastDelivery: FanOutResult = { event: undefined, frameBytes: 0 };
+  /** With tracing on only. */
+  private readonly deliverySpans: DeliverySpans | undefined;
   private accepting = true;
 
   constructor(private readonly options: GatewayOptions) {
     const { bus, logger, clock, config, gatewayId } = options;
+    const tracing = options.tracing ?? tracingOff();
+    this.deliverySpans = tracing.enabled ? new DeliverySpans(tracing, bus.messagingSystem) : undefined;
     this.metrics = new GatewayMetrics(options.metrics);
     this.connectionContext = {
       maxBufferedBytes: config.maxSocketBufferBytes,
@@ -121,7 +129,10 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (channel, data) => {
         try {
-          this.metrics.messagesDelivered.inc(fanOut(channel, data, this.replicated, this.recentIds));
+          const startedAt = this.deliverySpans ? performance.now() : 0;
+          const delivered = fanOut(channel, data, this.replicated, this.recentIds, this.lastDelivery);
+          this.metrics.messagesDelivered.inc(delivered);
+          this.traceDelivery(delivered, startedAt, false);
         } catch (err) {
           logger.error({ err, channel: channel.name }, 'could not deliver a bus message');
         }
@@ -130,20 +141,23 @@ export class Gateway implements HeraldService {
       beforeInterestRoundTrip: () => this.presence.sendPending(),
     });
     const { cache, webhooks } = options;
-    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now(), tracing: options.tracing });
+    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now(), tracing });
     const users = new UserRegistry({
       bus,
       logger,
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (user, data) => {
         try {
-          this.metrics.messagesDelivered.inc(deliverToUser(user, data, this.replicated, this.recentIds));
+          const startedAt = this.deliverySpans ? performance.now() : 0;
+          const delivered = deliverToUser(user, data, this.replicated, this.recentIds, this.lastDelivery);
+          this.metrics.messagesDelivered.inc(delivered);
+          this.traceDelivery(delivered, startedAt, true);
         } catch (err) {
           logger.error({ err, userId: user.userId }, 'could not deliver a user message');
         }
       },
     });
-    this.signin = new Signin(users, this.presence, logger, options.tracing);
+    this.signin = new Signin(users, this.presence, logger, tracing);
     const replay = options.journal.replay;
     if (replay) {
       this.recentIds = new RecentEventIds();
@@ -171,6 +185,7 @@ export class Gateway implements HeraldService {
       cache,
       webhooks,
       onCacheError: (err, channel) => logger.warn({ err, channel }, 'could not store a cache channel event'),
+      tracing,
     });
     this.frames = new FrameHandler(
       this.subscriptions,
@@ -314,6 +329,13 @@ export class Gateway implements HeraldService {
     });
 
     connection.send(connectionEstablishedFrame(connection.socketId, config.activityTimeoutSeconds));
+  }
+
+  /** A consumer span for an event of a sampled trace; unsampled events stop at the traceparent check. */
+  private traceDelivery(recipients: number, startedAt: number, toUser: boolean): void {
+    const event = this.lastDelivery.event;
+    if (!this.deliverySpans || !event || sampledTraceId(event.traceparent) === undefined) return;
+    this.deliverySpans.record({ event, recipients, frameBytes: this.lastDelivery.frameBytes, startedAt, toUser });
   }
 
   private closed(connection: Connection): void {

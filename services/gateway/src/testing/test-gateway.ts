@@ -14,7 +14,7 @@ import { appSchema } from '../../../core/src/config/app-schema';
 import { ManualClock } from '../../../core/src/manual-clock';
 import type { CacheStore } from '../../../core/src/stores/cache-store';
 import { MemoryCacheStore } from '../../../core/src/stores/memory-cache-store';
-import type { Tracing } from '../../../core/src/tracing/tracing';
+import { type Tracing, tracingOff } from '../../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../../core/src/webhooks/webhook-sink';
 import { ChannelRegistry } from '../channel-registry';
 import { ClientEvents } from '../client-events';
@@ -98,6 +98,7 @@ export class TestGateway {
       onCacheError: (err) => {
         throw err;
       },
+      tracing: options.tracing ?? tracingOff(),
     });
     this.signin = new Signin(this.users, this.presence, logger, options.tracing);
     this.frames = new FrameHandler(
