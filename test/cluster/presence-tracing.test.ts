@@ -2,9 +2,10 @@
  * The join → member_added path as one trace, across a cluster of real processes on
  * nats-server: a pusher-js client that signs in and subscribes to a presence channel through
  * an app's auth endpoint gives its gateway's `pusher:signin` and `pusher:subscribe presence`
- * spans, and the subscribe's trace holds both presence replicas' join spans as its children,
- * each from its own process, while a client on the other gateway sees the member arrive. A
- * subscribe the gateway refuses for its signature is an ERROR span with Pusher's 4009.
+ * spans; the subscribe's trace holds both presence replicas' join spans as its children, each
+ * from its own process, and the other gateway's consumer span for the member_added it
+ * delivered, a child of one of them. A subscribe refused for its signature is an ERROR span
+ * with Pusher's 4009.
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
@@ -119,6 +120,18 @@ describe('cluster: a presence join traced from the subscribe to every replica', 
       assert.equal(join.attributes['herald.result'], 'member_added');
       assert.equal(join.attributes['messaging.system'], 'nats');
     }
+
+    // The member_added each replica emitted carries its join span's context: bob's gateway delivers the first copy under it.
+    const joinIds = new Set(joins.map((j) => j.spanId));
+    const delivered = await waitFor(
+      () => otlp.spans.find((s) => s.kind === 'consumer' && joinIds.has(s.parentSpanId) && s.attributes['herald.recipients'] === 1),
+      'the member_added consumer span on bob’s gateway',
+    );
+    assert.equal(delivered.traceId, subscribe.traceId);
+    assert.equal(delivered.attributes['herald.event'], 'pusher_internal:member_added');
+    assert.equal(delivered.attributes['herald.channel'], CHANNEL);
+    assert.equal(delivered.resource['service.name'], 'herald-gateway');
+    assert.notEqual(instance(delivered), instance(subscribe), 'delivered by the other gateway');
 
     const signin = await waitFor(() => otlp.spans.find((s) => s.name === 'pusher:signin' && s.attributes['herald.socket_id'] === socketId), 'the signin span');
     assert.equal(signin.kind, 'server');
