@@ -141,7 +141,7 @@ export class Gateway implements HeraldService {
       beforeInterestRoundTrip: () => this.presence.sendPending(),
     });
     const { cache, webhooks } = options;
-    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now() });
+    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now(), tracing });
     const users = new UserRegistry({
       bus,
       logger,
@@ -157,7 +157,7 @@ export class Gateway implements HeraldService {
         }
       },
     });
-    this.signin = new Signin(users, this.presence, logger);
+    this.signin = new Signin(users, this.presence, logger, tracing);
     const replay = options.journal.replay;
     if (replay) {
       this.recentIds = new RecentEventIds();

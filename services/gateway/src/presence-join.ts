@@ -2,9 +2,11 @@
  * Joining a presence channel (and presence-cache-): the presence service admits the member
  * cluster-wide and answers with the channel's members, which subscription_succeeded carries.
  * A refusal (a full channel, presence unavailable) throws a PresenceError SubscriptionRefused.
+ * The join carries the subscribe span's trace context to the replicas when it is sampled.
  */
 import { SubscriptionRefused } from '../../core/src/protocol/errors';
 import { subscriptionSucceededFrame } from '../../core/src/protocol/frames';
+import type { TraceCarrier } from '../../core/src/tracing/event-trace-context';
 import type { CacheReplay } from './cache-replay';
 import type { ChannelRegistry } from './channel-registry';
 import type { Connection } from './connection';
@@ -18,13 +20,13 @@ export class PresenceJoin {
     private readonly cacheReplay: CacheReplay,
   ) {}
 
-  async join(connection: Connection, channel: string, cache: boolean, member: PresenceMember): Promise<void> {
+  async join(connection: Connection, channel: string, cache: boolean, member: PresenceMember, context?: TraceCarrier): Promise<void> {
     const { app, socketId } = connection;
     const resubscribe = connection.subscriptions.has(channel);
     const subscription = { userId: member.userId, established: false };
     connection.subscriptions.set(channel, subscription);
     const local = await this.registry.reserve(app.id, channel);
-    const outcome = await this.presence.join(app.id, channel, socketId, member.userId, member.userInfo);
+    const outcome = await this.presence.join(app.id, channel, socketId, member.userId, member.userInfo, context);
     if (connection.closed || connection.subscriptions.get(channel) !== subscription) {
       // Unsubscribed or disconnected while the join was in flight. If that happened before the
       // join was sent, its leave found no member and the join then added one: leave now (a

@@ -23,6 +23,7 @@ import {
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
 import { type BackoffPolicy, backoffDelay } from '../../core/src/retry/backoff';
+import type { TraceCarrier } from '../../core/src/tracing/event-trace-context';
 
 export interface PresenceMember {
   readonly userId: string;
@@ -103,13 +104,15 @@ export class PresenceLink {
   /**
    * Joins a socket to a presence channel and returns the channel's members as the cluster
    * sees them (including this socket's user). Retries while no presence replica answers.
+   * `context`: the subscribe span's, carried to the replicas when sampled (not kept in the state).
    */
-  async join(appId: string, channel: string, socketId: string, userId: string, userInfo: string): Promise<JoinOutcome> {
+  async join(appId: string, channel: string, socketId: string, userId: string, userInfo: string, context?: TraceCarrier): Promise<JoinOutcome> {
     const join: MemberJoinMessage = { appId, channel, socketId, userId, userInfo };
     this.members.set(memberKey(appId, channel, socketId), join);
+    const sent: MemberJoinMessage = context?.traceparent ? { ...join, traceparent: context.traceparent, tracestate: context.tracestate } : join;
     let lastError: unknown;
     for (let attempt = 1; attempt <= JOIN_ATTEMPTS; attempt++) {
-      const update = this.takeUpdate([join]);
+      const update = this.takeUpdate([sent]);
       try {
         const bytes = await this.options.bus.request(subjects.presenceUpdates, GatewayUpdate.encode(update), this.options.requestTimeoutMs);
         const reply = JoinReply.decode(bytes);

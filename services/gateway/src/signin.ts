@@ -4,12 +4,15 @@
  * and may carry a `watchlist`. Success: `pusher:signin_success`, the socket is indexed
  * under its user (server-to-user events, terminate) and reported to presence (watchlists).
  * Failure: pusher:error 4009 and close, as Pusher closes unauthorised connections.
+ * With tracing on, each signin is a `pusher:signin` span (gateway-spans.ts).
  */
 import type { Logger } from '../../core/src/logging/logger';
 import { ProtocolError, PusherErrors } from '../../core/src/protocol/errors';
 import { signinSuccessFrame, watchlistEventsFrame } from '../../core/src/protocol/frames';
 import { verifyUserAuth } from '../../core/src/signing/socket-auth';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import type { Connection } from './connection';
+import { GatewaySpans } from './gateway-spans';
 import type { PresenceLink } from './presence-link';
 import type { UserRegistry } from './user-registry';
 
@@ -36,13 +39,24 @@ function readUserData(userData: string, maxIdLength: number, maxWatchlist: numbe
 }
 
 export class Signin {
+  /** With tracing on only. */
+  private readonly spans: GatewaySpans | undefined;
+
   constructor(
     private readonly users: UserRegistry,
     private readonly presence: PresenceLink,
     private readonly logger: Logger,
-  ) {}
+    tracing?: Tracing,
+  ) {
+    this.spans = tracing?.enabled ? new GatewaySpans(tracing.tracer) : undefined;
+  }
 
-  async handle(connection: Connection, data: Record<string, unknown>): Promise<void> {
+  handle(connection: Connection, data: Record<string, unknown>): Promise<void> {
+    if (this.spans) return this.spans.signin(connection, () => this.signIn(connection, data));
+    return this.signIn(connection, data);
+  }
+
+  private async signIn(connection: Connection, data: Record<string, unknown>): Promise<void> {
     const { app } = connection;
     const { auth, user_data: userData } = data;
     if (typeof auth !== 'string' || typeof userData !== 'string') {

@@ -4,20 +4,24 @@
  * PresenceJoin, or the sign-in's own `#server-to-user-` channel; at most the app's
  * maxSubscriptionsPerConnection channels per socket. A refused subscription throws
  * SubscriptionRefused, which the FrameHandler turns into `pusher:subscription_error`; the
- * socket stays usable.
+ * socket stays usable. With tracing on, a subscribe that needs a signature is a
+ * `pusher:subscribe {channel_type}` span, and a presence join carries its context (gateway-spans.ts).
  */
 
 import type { Logger } from '../../core/src/logging/logger';
-import { channelNameProblem, classifyChannel, requiresAuth, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
+import { type ChannelKind, channelNameProblem, classifyChannel, requiresAuth, SERVER_TO_USER_PREFIX } from '../../core/src/protocol/channel-names';
 import { ProtocolError, SubscriptionRefused } from '../../core/src/protocol/errors';
 import { subscriptionSucceededFrame } from '../../core/src/protocol/frames';
 import type { CacheStore } from '../../core/src/stores/cache-store';
+import type { TraceCarrier } from '../../core/src/tracing/event-trace-context';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { CacheReplay } from './cache-replay';
 import { authorizePresence, authorizePrivate } from './channel-auth';
 import { ChannelJoin } from './channel-join';
 import type { ChannelRegistry } from './channel-registry';
-import type { Connection } from './connection';
+import type { Connection, Subscription } from './connection';
+import { GatewaySpans } from './gateway-spans';
 import { PresenceJoin } from './presence-join';
 import type { PresenceLink } from './presence-link';
 
@@ -28,6 +32,8 @@ export interface SubscriptionsOptions {
   readonly cache: CacheStore;
   readonly webhooks: WebhookSink;
   readonly now: () => number;
+  /** Spans for authorised subscribes (default: off). */
+  readonly tracing?: Tracing;
 }
 
 const DONE = Promise.resolve();
@@ -35,11 +41,14 @@ const DONE = Promise.resolve();
 export class Subscriptions {
   private readonly channels: ChannelJoin;
   private readonly presenceChannels: PresenceJoin;
+  /** With tracing on only. */
+  private readonly spans: GatewaySpans | undefined;
 
   constructor(private readonly options: SubscriptionsOptions) {
     const cacheReplay = new CacheReplay(options);
     this.channels = new ChannelJoin(options.registry, cacheReplay);
     this.presenceChannels = new PresenceJoin(options.registry, options.presence, cacheReplay);
+    this.spans = options.tracing?.enabled ? new GatewaySpans(options.tracing.tracer) : undefined;
   }
 
   /**
@@ -57,14 +66,28 @@ export class Subscriptions {
     if (nameProblem) throw SubscriptionRefused.invalidChannelName(channel, nameProblem);
     const existing = connection.subscriptions.get(channel);
     if (existing && !existing.established) return DONE; // a join is already on its way
+    const kind = classifyChannel(channel);
+    if (this.spans && requiresAuth(kind)) {
+      return this.spans.subscribe(connection, channel, kind.type, (context) => this.admit(connection, channel, data, kind, existing, context));
+    }
+    return this.admit(connection, channel, data, kind, existing);
+  }
+
+  /** The limit, the signature, then the join; `context` is the subscribe span's, for the presence join to carry. */
+  private admit(
+    connection: Connection,
+    channel: string,
+    data: Record<string, unknown>,
+    kind: ChannelKind,
+    existing: Subscription | undefined,
+    context?: TraceCarrier,
+  ): Promise<void> {
     // Counted before the signature is checked: a refusal costs no HMAC. Joins still on their way count.
     const limit = connection.app.limits.maxSubscriptionsPerConnection;
     if (!existing && connection.subscriptions.size >= limit) {
       throw SubscriptionRefused.limitReached(channel, `Too many subscriptions: this connection has the maximum of ${limit} channels; unsubscribe from one first`);
     }
-
-    const kind = classifyChannel(channel);
-    if (kind.type === 'presence') return this.presenceChannels.join(connection, channel, kind.cache, authorizePresence(connection, channel, data));
+    if (kind.type === 'presence') return this.presenceChannels.join(connection, channel, kind.cache, authorizePresence(connection, channel, data), context);
     if (requiresAuth(kind)) authorizePrivate(connection, channel, data);
     return this.channels.join(connection, channel, kind.cache);
   }

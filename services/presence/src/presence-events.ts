@@ -1,10 +1,12 @@
 /**
  * Turns membership changes into the channel events subscribers see
  * (`pusher_internal:member_added` / `member_removed`). Every replica emits them with the
- * same id, derived from what caused them, and gateways deliver the first copy only.
+ * same id, derived from what caused them, and gateways deliver the first copy only. A
+ * member_added caused by a traced join carries that replica's join span context (join-spans.ts).
  */
 import { subjects } from '../../core/src/bus/subjects';
 import { encodeEvent } from '../../core/src/codec/event-codec';
+import type { ChangeTraces } from './join-spans';
 import type { MembershipChange } from './membership';
 
 export interface OutgoingEvent {
@@ -17,11 +19,12 @@ function memberAddedData(userId: string, userInfo: string): string {
 }
 
 /** `cause` identifies the message that caused the change, the same on every replica. */
-export function presenceEvents(changes: readonly MembershipChange[], cause: string, nowMs: number): OutgoingEvent[] {
+export function presenceEvents(changes: readonly MembershipChange[], cause: string, nowMs: number, traces?: ChangeTraces): OutgoingEvent[] {
   const events: OutgoingEvent[] = [];
   for (const change of changes) {
     if (change.kind !== 'member_added' && change.kind !== 'member_removed') continue;
     const added = change.kind === 'member_added';
+    const context = traces?.get(change);
     events.push({
       subject: subjects.channel(change.appId, change.channel),
       data: encodeEvent({
@@ -34,6 +37,7 @@ export function presenceEvents(changes: readonly MembershipChange[], cause: stri
         excludeSocketId: added ? change.socketId : '',
         publishedAtMs: nowMs,
         replicated: true,
+        ...(context && { traceparent: context.traceparent, tracestate: context.tracestate }),
       }),
     });
   }

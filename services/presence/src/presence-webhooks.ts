@@ -5,7 +5,8 @@
  * so a page reload does not flap. The departure is held whenever the app wants either
  * event of the pair: an app that only wants arrivals must not hear a reload as a second
  * arrival. Ids derive from the cause, so every replica produces the same id and the queue
- * keeps one copy.
+ * keeps one copy. channel_occupied and member_added caused by a traced join carry that
+ * replica's join span context (join-spans.ts).
  */
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock, ClockTimer } from '../../core/src/clock';
@@ -14,6 +15,7 @@ import type { WebhookEventName } from '../../core/src/config/app-schema';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
+import type { ChangeTraces } from './join-spans';
 import type { MembershipChange } from './membership';
 
 const WEBHOOK_HOLD_MS = 3000;
@@ -29,13 +31,14 @@ export class PresenceWebhooks {
     private readonly holdMs = WEBHOOK_HOLD_MS,
   ) {}
 
-  handle(changes: readonly MembershipChange[], cause: string): void {
+  handle(changes: readonly MembershipChange[], cause: string, traces?: ChangeTraces): void {
     for (const change of changes) {
       const app = this.apps.byId(change.appId);
+      const context = traces?.get(change);
       switch (change.kind) {
         case 'occupied':
           if (this.cancel(`vacated|${change.appId}|${change.channel}`)) break;
-          if (wantsWebhook(app, 'channel_occupied')) this.emit(cause, { appId: change.appId, name: 'channel_occupied', channel: change.channel });
+          if (wantsWebhook(app, 'channel_occupied')) this.emit(cause, { appId: change.appId, name: 'channel_occupied', channel: change.channel, ...context });
           break;
         case 'vacated':
           if (wantsWebhook(app, 'channel_vacated') || wantsWebhook(app, 'channel_occupied')) {
@@ -45,7 +48,7 @@ export class PresenceWebhooks {
         case 'member_added':
           if (this.cancel(`removed|${change.appId}|${change.channel}|${change.userId}`)) break;
           if (wantsWebhook(app, 'member_added')) {
-            this.emit(cause, { appId: change.appId, name: 'member_added', channel: change.channel, userId: change.userId });
+            this.emit(cause, { appId: change.appId, name: 'member_added', channel: change.channel, userId: change.userId, ...context });
           }
           break;
         case 'member_removed':

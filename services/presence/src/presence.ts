@@ -30,6 +30,7 @@ import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { Tracing } from '../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { answerChannelQuery } from './channel-queries';
+import { type ChangeTraces, JoinSpans } from './join-spans';
 import { LeaseTable } from './lease-table';
 import { type MemberEntry, Membership, type MembershipChange } from './membership';
 import { presenceEvents } from './presence-events';
@@ -74,6 +75,8 @@ export class Presence implements HeraldService {
   private readonly leases: LeaseTable;
   private readonly webhooks: PresenceWebhooks;
   private readonly subscriptionCounts: SubscriptionCounts;
+  /** With tracing on only. */
+  private readonly joinSpans: JoinSpans | undefined;
   private readonly subscriptions: BusSubscription[] = [];
   /** This replica's place in the queue group that answers channel queries (once ready). */
   private querySubscription: BusSubscription | undefined;
@@ -92,6 +95,8 @@ export class Presence implements HeraldService {
     this.leases = new LeaseTable(options.clock);
     this.webhooks = new PresenceWebhooks(options.webhooks, options.apps, options.clock, options.logger);
     this.subscriptionCounts = new SubscriptionCounts(options.bus, options.webhooks, options.apps, options.clock, options.logger, options.subscriptionCountIntervalMs);
+    const { tracing } = options;
+    this.joinSpans = tracing?.enabled ? new JoinSpans(tracing.tracer, options.bus.messagingSystem, subjects.presenceUpdates) : undefined;
   }
 
   /** Subscribed to the gateways' updates and leases; ready (answering, emitting) after the sync grace. */
@@ -196,6 +201,7 @@ export class Presence implements HeraldService {
     if (seq > holdings.seq) {
       if (seq !== holdings.seq + 1 && (known || seq > 1)) this.requestSync(gatewayId);
       const changes = noChanges();
+      const traced = this.joinSpans?.forUpdate(update.joins);
       for (const c of update.counts) this.membership.setCount(gatewayId, c.appId, c.channel, c.count, changes.members);
       for (const l of update.leaves) this.membership.leave(gatewayId, l.appId, l.channel, l.socketId, changes.members);
       for (const c of update.connections) this.membership.setConnections(gatewayId, c.appId, c.count);
@@ -204,14 +210,19 @@ export class Presence implements HeraldService {
       for (const join of update.joins) {
         const limit = this.options.apps.byId(join.appId)?.limits.maxPresenceMembers ?? DEFAULT_MEMBER_LIMIT;
         if (this.membership.wouldExceed(join, limit)) {
-          rejected.set(join, `Presence channel ${join.channel} is full: it has the maximum of ${limit} members`);
+          const reason = `Presence channel ${join.channel} is full: it has the maximum of ${limit} members`;
+          rejected.set(join, reason);
+          traced?.rejected(join, reason);
           continue;
         }
+        const from = changes.members.length;
         this.membership.join(gatewayId, join, changes.members);
+        traced?.joined(join, changes.members, from);
       }
       holdings.seq = seq;
       if (update.connections.length > 0) this.scheduleConnectionTotals();
-      this.emit(changes, `${gatewayId}:${seq}`);
+      this.emit(changes, `${gatewayId}:${seq}`, traced?.changeTraces);
+      traced?.end();
     }
     if (message.expectsReply && this.ready) {
       message.respond(
@@ -307,12 +318,13 @@ export class Presence implements HeraldService {
     this.totalsTimer.unref();
   }
 
-  private emit(changes: Changes, cause: string): void {
+  /** `traces`: the context of the traced join that caused a change, which its events carry. */
+  private emit(changes: Changes, cause: string, traces?: ChangeTraces): void {
     if (!this.ready) return;
     const now = this.options.clock.now();
-    const events = [...presenceEvents(changes.members, cause, now), ...watchlistEvents(changes.users, this.users, this.options.apps, cause, now)];
+    const events = [...presenceEvents(changes.members, cause, now, traces), ...watchlistEvents(changes.users, this.users, this.options.apps, cause, now)];
     for (const event of events) this.options.bus.publish(event.subject, event.data);
-    this.webhooks.handle(changes.members, cause);
+    this.webhooks.handle(changes.members, cause, traces);
     for (const change of changes.members) {
       if (change.kind === 'subscription_count') this.subscriptionCounts.changed(change.appId, change.channel, change.count);
     }

@@ -19,7 +19,6 @@ export const ATTR_MESSAGING_OPERATION_TYPE = 'messaging.operation.type';
 export const ATTR_MESSAGING_DESTINATION_TEMPLATE = 'messaging.destination.template';
 export const ATTR_MESSAGING_MESSAGE_ID = 'messaging.message.id';
 export const ATTR_MESSAGING_MESSAGE_BODY_SIZE = 'messaging.message.body.size';
-export const ATTR_MESSAGING_BATCH_MESSAGE_COUNT = 'messaging.batch.message_count';
 
 export const ATTR_HERALD_APP_ID = 'herald.app_id';
 export const ATTR_HERALD_CHANNEL = 'herald.channel';
@@ -35,3 +34,7 @@ export const ATTR_HERALD_WEBHOOK_EVENTS = 'herald.webhook.events';
 /** The bus subjects as span destinations: the template, never the channel itself (span names stay low-cardinality). */
 export const CHANNEL_DESTINATION = 'herald.ch.{app_id}.{channel}';
 export const USER_DESTINATION = 'herald.user.{app_id}.{user_id}';
+
+/** How a client's request ended: `ok` / `subscribed`, or the refusal (a Pusher code, or the subscription_error type). */
+export const ATTR_HERALD_RESULT = 'herald.result';
+export const ATTR_MESSAGING_DESTINATION_NAME = 'messaging.destination.name';

@@ -14,7 +14,7 @@ import { appSchema } from '../../../core/src/config/app-schema';
 import { ManualClock } from '../../../core/src/manual-clock';
 import type { CacheStore } from '../../../core/src/stores/cache-store';
 import { MemoryCacheStore } from '../../../core/src/stores/memory-cache-store';
-import { tracingOff } from '../../../core/src/tracing/tracing';
+import { type Tracing, tracingOff } from '../../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../../core/src/webhooks/webhook-sink';
 import { ChannelRegistry } from '../channel-registry';
 import { ClientEvents } from '../client-events';
@@ -41,6 +41,8 @@ export interface TestGatewayOptions {
   readonly busTimeoutMs?: number;
   /** Instead of an in-memory cache. */
   readonly cache?: CacheStore;
+  /** For signin and subscribe spans (default: off). */
+  readonly tracing?: Tracing;
 }
 
 export class TestGateway {
@@ -87,7 +89,7 @@ export class TestGateway {
       onCountChange: (_appId, channel, count) => this.counts.push({ channel, count }),
     });
     this.users = new UserRegistry({ bus, logger, interestTimeoutMs: busTimeoutMs, onMessage: () => undefined });
-    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now() });
+    this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now(), tracing: options.tracing });
     this.clientEvents = new ClientEvents({
       bus,
       clock,
@@ -96,9 +98,9 @@ export class TestGateway {
       onCacheError: (err) => {
         throw err;
       },
-      tracing: tracingOff(),
+      tracing: options.tracing ?? tracingOff(),
     });
-    this.signin = new Signin(this.users, this.presence, logger);
+    this.signin = new Signin(this.users, this.presence, logger, options.tracing);
     this.frames = new FrameHandler(
       this.subscriptions,
       this.clientEvents,
