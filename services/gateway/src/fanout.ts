@@ -2,15 +2,17 @@
  * THE HOT PATH: runs once per event per gateway. The event is decoded, serialised and
  * WebSocket-framed once; the loop over sockets only compares a socket id and writes the same
  * Buffer to each TCP stream. Do not add per-socket JSON, string building or allocation here.
+ * The observer hears once per event, after the loop, what was written (metrics count there).
  */
 import { decodeEvent } from '../../core/src/codec/event-codec';
 import { channelEventFrame } from '../../core/src/protocol/frames';
 import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
 import type { LocalChannel } from './channel-registry';
+import type { DeliveryObserver } from './delivery-observer';
 import type { RecentEventIds } from './recent-event-ids';
 import type { ReplicatedEventFilter } from './replicated-event-filter';
 
-export function fanOut(channel: LocalChannel, data: Uint8Array, replicated: ReplicatedEventFilter, recent?: RecentEventIds): number {
+export function fanOut(channel: LocalChannel, data: Uint8Array, replicated: ReplicatedEventFilter, recent?: RecentEventIds, observer?: DeliveryObserver): number {
   if (channel.subscribers.size === 0) return 0;
   const event = decodeEvent(data);
   if (event.replicated && !replicated.firstSighting(event.id)) return 0;
@@ -30,5 +32,6 @@ export function fanOut(channel: LocalChannel, data: Uint8Array, replicated: Repl
     }
     if (connection.sendFramed(frame)) delivered += 1;
   }
+  if (delivered > 0) observer?.delivered(channel.appId, event, delivered, frame.length);
   return delivered;
 }

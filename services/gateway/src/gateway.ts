@@ -5,7 +5,6 @@
  */
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
 import type { WebSocket } from 'ws';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
@@ -13,9 +12,11 @@ import type { Clock } from '../../core/src/clock';
 import type { ServerConfig } from '../../core/src/config/server-schema';
 import type { EventJournal } from '../../core/src/journal/event-journal';
 import type { Logger } from '../../core/src/logging/logger';
+import { classifyChannel } from '../../core/src/protocol/channel-names';
 import { PusherErrors } from '../../core/src/protocol/errors';
 import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/frames';
 import type { ReadinessCheck } from '../../core/src/service/health-routes';
+import type { MetricsRegistry } from '../../core/src/service/metrics';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
@@ -63,7 +64,7 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly gatewayId: string;
-  readonly metrics: Registry;
+  readonly metrics: MetricsRegistry;
   readonly cache: CacheStore;
   readonly webhooks: WebhookSink;
   /** Where a gateway cut off from the bus replays what it missed (when the journal keeps events). */
@@ -94,11 +95,17 @@ export class Gateway implements HeraldService {
 
   constructor(private readonly options: GatewayOptions) {
     const { bus, logger, clock, config, gatewayId } = options;
-    this.metrics = new GatewayMetrics(options.metrics);
+    const metrics = new GatewayMetrics(
+      options.metrics,
+      () => clock.now(),
+      options.apps.all().map((app) => app.id),
+    );
+    this.metrics = metrics;
     this.connectionContext = {
       maxBufferedBytes: config.maxSocketBufferBytes,
+      onSent: (connection, bytes, events) => metrics.sent(connection.app.id, bytes, events),
       onSlowConsumer: (slow) => {
-        this.metrics.slowConsumers.inc();
+        metrics.slowConsumer(slow.app.id);
         logger.info({ socketId: slow.socketId, app: slow.app.id }, 'closed a client that does not read (4100)');
       },
     };
@@ -118,13 +125,18 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (channel, data) => {
         try {
-          this.metrics.messagesDelivered.inc(fanOut(channel, data, this.replicated, this.recentIds));
+          fanOut(channel, data, this.replicated, this.recentIds, metrics);
         } catch (err) {
           logger.error({ err, channel: channel.name }, 'could not deliver a bus message');
         }
       },
       onCountChange: (appId, channel, count) => this.presence.reportCount(appId, channel, count),
       beforeInterestRoundTrip: () => this.presence.sendPending(),
+      onSubscribersChange: (local, change) => {
+        const kind = classifyChannel(local.name);
+        if (change > 0) metrics.subscribed(local.appId, kind, local.size === 1);
+        else metrics.unsubscribed(local.appId, kind, local.size === 0);
+      },
     });
     const { cache, webhooks } = options;
     this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now() });
@@ -134,7 +146,7 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (user, data) => {
         try {
-          this.metrics.messagesDelivered.inc(deliverToUser(user, data, this.replicated, this.recentIds));
+          deliverToUser(user, data, this.replicated, this.recentIds, metrics);
         } catch (err) {
           logger.error({ err, userId: user.userId }, 'could not deliver a user message');
         }
@@ -168,6 +180,7 @@ export class Gateway implements HeraldService {
       cache,
       webhooks,
       onCacheError: (err, channel) => logger.warn({ err, channel }, 'could not store a cache channel event'),
+      onOutcome: (app, relayed) => metrics.clientEvent(app.id, relayed),
     });
     this.frames = new FrameHandler(
       this.subscriptions,
@@ -228,17 +241,20 @@ export class Gateway implements HeraldService {
    */
   async drain(): Promise<void> {
     this.accepting = false;
+    this.metrics.draining.set(1);
     const { drainSocketsPerSecond, drainTimeoutMs } = this.options.config;
     const started = this.options.clock.now();
     const batch = Math.max(1, Math.ceil(drainSocketsPerSecond / 20));
     const pending = [...this.connections];
     while (pending.length > 0) {
+      this.metrics.drainRemaining.set(pending.length);
       const overdue = this.options.clock.now() - started >= drainTimeoutMs;
       for (const connection of pending.splice(0, overdue ? pending.length : batch)) {
         connection.fail(PusherErrors.serverShuttingDown);
       }
       if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    this.metrics.drainRemaining.set(0);
     this.presence.release();
   }
 
@@ -280,13 +296,13 @@ export class Gateway implements HeraldService {
     socketId = connection.socketId;
     this.connections.add(connection);
     this.presence.reportConnections(app.id, this.quota.change(app.id, 1));
-    this.metrics.connections.inc();
-    this.metrics.connectionsOpened.inc();
+    this.metrics.connectionOpened(app.id);
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       const now = clock.now();
       connection.lastActivityAt = now;
       this.metrics.framesReceived.inc();
+      this.metrics.received(app.id, data.length);
       if (!this.frameRate.admit(connection, now)) return;
       if (isBinary) {
         connection.fail({ code: null, message: 'Binary frames are not supported; send UTF-8 JSON text' });
@@ -298,6 +314,7 @@ export class Gateway implements HeraldService {
     socket.on('ping', (data: Buffer) => {
       const now = clock.now();
       connection.lastActivityAt = now;
+      this.metrics.received(app.id, data.length);
       if (this.frameRate.admit(connection, now)) socket.pong(data);
     });
     socket.on('pong', () => {
@@ -305,20 +322,22 @@ export class Gateway implements HeraldService {
       connection.lastActivityAt = now;
       this.frameRate.admit(connection, now);
     });
-    socket.on('close', () => {
+    socket.on('close', (code: number) => {
       admitted.release();
-      this.closed(connection);
+      this.closed(connection, code);
     });
 
     connection.send(connectionEstablishedFrame(connection.socketId, config.activityTimeoutSeconds));
   }
 
-  private closed(connection: Connection): void {
+  /** `code`: the close code the socket's close handshake ended with (1006 when there was none). */
+  private closed(connection: Connection, code: number): void {
     if (!this.connections.delete(connection)) return;
     connection.closed = true;
     this.subscriptions.leaveAll(connection);
     this.signin.signout(connection);
     this.presence.reportConnections(connection.app.id, this.quota.change(connection.app.id, -1));
-    this.metrics.connections.dec();
+    // The gateway's own code when it closed the socket: a cut-off client may never answer with it.
+    this.metrics.connectionClosed(connection.app.id, connection.closeCode || code);
   }
 }

@@ -8,11 +8,12 @@ import { PusherErrors } from '../../core/src/protocol/errors';
 import { channelEventFrame, userEventFrame } from '../../core/src/protocol/frames';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
 import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
+import type { DeliveryObserver } from './delivery-observer';
 import type { RecentEventIds } from './recent-event-ids';
 import type { ReplicatedEventFilter } from './replicated-event-filter';
 import type { LocalUser } from './user-registry';
 
-export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: ReplicatedEventFilter, recent?: RecentEventIds): number {
+export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: ReplicatedEventFilter, recent?: RecentEventIds, observer?: DeliveryObserver): number {
   if (user.sockets.size === 0) return 0;
   const event = decodeEvent(data);
   if (event.replicated && !replicated.firstSighting(event.id)) return 0;
@@ -27,5 +28,6 @@ export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: Rep
     if (connection.socketId === event.excludeSocketId) continue;
     if (connection.sendFramed(frame)) delivered += 1;
   }
+  if (delivered > 0) observer?.delivered(user.appId, event, delivered, frame.length);
   return delivered;
 }

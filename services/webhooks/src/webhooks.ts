@@ -5,10 +5,11 @@
  * window is over. Delivery is at least once: receivers de-duplicate by each event's `id`.
  */
 
-import { Counter, type Registry } from 'prom-client';
+import { Counter } from 'prom-client';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
+import type { MetricsRegistry } from '../../core/src/service/metrics';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import { WEBHOOK_BATCH_MAX_EVENTS, WEBHOOK_BATCH_MAX_WAIT_MS } from '../../core/src/webhooks/webhook-batching';
 import type { QueuedWebhook, WebhookQueue } from '../../core/src/webhooks/webhook-queue';
@@ -42,7 +43,7 @@ export interface WebhooksOptions {
   readonly apps: AppRegistry;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: Registry;
+  readonly metrics: MetricsRegistry;
   readonly settings: WebhookSettings;
 }
 
