@@ -12,10 +12,12 @@ import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import { errorResponse, JSON_CONTENT_TYPE, sendErrorResponse } from './api-error-response';
 import { apiErrors } from './api-errors';
+import { type ApiMetrics, EVENTS_ROUTE } from './api-metrics';
 import type { ApiRateLimit } from './api-rate-limit';
 import { bodyContentTypeRefusal } from './body-content-type';
 import { parseJsonBody } from './json-body';
 import { verifySignedRequest } from './request-auth';
+import { requestedEvents } from './requested-events';
 import { type EventRoutesOptions, triggerEvent } from './routes/events';
 
 /** Handles the request and returns true, or returns false and leaves it alone. */
@@ -28,6 +30,7 @@ export interface EventsEndpointOptions extends EventRoutesOptions {
   readonly maxSkewSeconds: number;
   readonly bodyLimit: number;
   readonly rateLimit: ApiRateLimit;
+  readonly metrics: ApiMetrics;
 }
 
 /** Any app id segment (unknown ones get the API's 404, not the router's), as on the fastify routes. */
@@ -46,11 +49,14 @@ function decodedAppId(segment: string): string {
 /** Once the app's request is counted, its answer carries the rate headers, errors included. */
 interface Counted {
   rateHeaders?: Record<string, string>;
+  /** The body once parsed (what the metrics count events by). */
+  body?: unknown;
 }
 
 export function eventsEndpoint(options: EventsEndpointOptions): RequestInterceptor {
   const trigger = async (appId: string, url: string, rawBody: string, counted: Counted): Promise<object> => {
     const body = parseJsonBody(rawBody);
+    counted.body = body;
     const app = options.apps.byId(appId);
     if (!app) throw apiErrors.unknownApp({ appId });
     verifySignedRequest(app, { method: 'POST', url, rawBody }, options.clock, options.maxSkewSeconds);
@@ -58,7 +64,7 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     return triggerEvent(app, body, options);
   };
 
-  const succeed = (response: ServerResponse, body: object, rateHeaders: Record<string, string> | undefined): void => {
+  const succeed = (response: ServerResponse, body: object, rateHeaders: Record<string, string> | undefined): number => {
     const text = JSON.stringify(body);
     const length = Buffer.byteLength(text);
     response.writeHead(
@@ -66,11 +72,13 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
       rateHeaders ? { ...rateHeaders, 'content-type': JSON_CONTENT_TYPE, 'content-length': length } : { 'content-type': JSON_CONTENT_TYPE, 'content-length': length },
     );
     response.end(text);
+    return 200;
   };
 
-  const fail = (response: ServerResponse, err: unknown, url: string, rateHeaders: Record<string, string> | undefined): void => {
+  const fail = (response: ServerResponse, err: unknown, url: string, rateHeaders: Record<string, string> | undefined): number => {
     const answer = errorResponse(err, options.logger, url);
     sendErrorResponse(response, rateHeaders ? { ...answer, headers: { ...rateHeaders, ...answer.headers } } : answer);
+    return answer.status;
   };
 
   return (request, response) => {
@@ -78,9 +86,17 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     const url = request.url ?? '';
     const segment = EVENTS_PATH.exec(url)?.[1];
     if (segment === undefined) return false;
+    const startedAt = performance.now();
+    const appId = decodedAppId(segment);
+    // Timed here, outside fastify: from the request's head to its answer. The events counted only for a known app (bounded labels).
+    const answered = (statusCode: number, body: unknown): void => {
+      // undefined: the server span's trace id, once the tracing work passes it here.
+      options.metrics.observeRequest(EVENTS_ROUTE, 'POST', statusCode, (performance.now() - startedAt) / 1000, undefined);
+      if (options.apps.byId(appId)) options.metrics.eventsAnswered(appId, statusCode, requestedEvents(body, false));
+    };
     const refusal = bodyContentTypeRefusal(request.headers);
     if (refusal) {
-      fail(response, refusal, url, undefined);
+      answered(fail(response, refusal, url, undefined), undefined);
       return true;
     }
 
@@ -93,11 +109,11 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
       else chunks.push(chunk);
     });
     request.on('end', () => {
-      if (tooLarge) return fail(response, apiErrors.bodyTooLarge(), url, undefined);
+      if (tooLarge) return answered(fail(response, apiErrors.bodyTooLarge(), url, undefined), undefined);
       const counted: Counted = {};
-      trigger(decodedAppId(segment), url, Buffer.concat(chunks).toString('utf8'), counted).then(
-        (body) => succeed(response, body, counted.rateHeaders),
-        (err: unknown) => fail(response, err, url, counted.rateHeaders),
+      trigger(appId, url, Buffer.concat(chunks).toString('utf8'), counted).then(
+        (body) => answered(succeed(response, body, counted.rateHeaders), counted.body),
+        (err: unknown) => answered(fail(response, err, url, counted.rateHeaders), counted.body),
       );
     });
     request.on('error', (err) => options.logger.debug({ err }, 'api request aborted'));

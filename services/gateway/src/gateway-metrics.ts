@@ -84,7 +84,12 @@ export class GatewayMetrics implements DeliveryObserver {
       labelNames: ['app_id'],
       registers,
     });
-    const clientEvents = new Counter({ name: 'herald_gateway_client_events_total', help: 'Client events, by result: relayed, rejected', labelNames: ['app_id', 'result'], registers });
+    const clientEvents = new Counter({
+      name: 'herald_gateway_client_events_total',
+      help: 'Client events, by result: relayed, rejected',
+      labelNames: ['app_id', 'result'],
+      registers,
+    });
     const receivedBytes = new Counter({ name: 'herald_gateway_received_bytes_total', help: 'WebSocket payload bytes received from clients', labelNames: ['app_id'], registers });
     const sentBytes = new Counter({ name: 'herald_gateway_sent_bytes_total', help: 'WebSocket frame bytes written to sockets', labelNames: ['app_id'], registers });
     this.latency = new Histogram({
@@ -127,7 +132,11 @@ export class GatewayMetrics implements DeliveryObserver {
       registers,
     });
     this.draining = new Gauge({ name: 'herald_gateway_draining', help: '1 while the gateway drains (shutting down)', registers });
-    this.drainRemaining = new Gauge({ name: 'herald_gateway_drain_remaining_connections', help: 'Connections the drain has still to tell to reconnect elsewhere (4200)', registers });
+    this.drainRemaining = new Gauge({
+      name: 'herald_gateway_drain_remaining_connections',
+      help: 'Connections the drain has still to tell to reconnect elsewhere (4200)',
+      registers,
+    });
 
     this.apps = new PerApp((appId) => ({
       labels: { app_id: appId },

@@ -15,15 +15,7 @@ export function closeCodeLabel(code: number): string {
   return KNOWN_CLOSE_CODES.has(code) ? String(code) : 'other';
 }
 
-export type ChannelTypeLabel =
-  | 'public'
-  | 'private'
-  | 'presence'
-  | 'private-encrypted'
-  | 'cache'
-  | 'private-cache'
-  | 'presence-cache'
-  | 'private-encrypted-cache';
+export type ChannelTypeLabel = 'public' | 'private' | 'presence' | 'private-encrypted' | 'cache' | 'private-cache' | 'presence-cache' | 'private-encrypted-cache';
 
 /** The channel's prefix, as its users know it: `private-encrypted-cache`, `presence`, `public`… */
 export function channelTypeLabel(kind: ChannelKind): ChannelTypeLabel {

@@ -10,6 +10,7 @@ import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { AppStore } from '../../core/src/apps/app-store';
 import { openAppStore } from '../../core/src/apps/open-app-store';
 import type { Bus } from '../../core/src/bus/bus';
+import { registerBusMetrics } from '../../core/src/bus/bus-metrics';
 import { type Clock, systemClock } from '../../core/src/clock';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { EventJournal } from '../../core/src/journal/event-journal';
@@ -84,6 +85,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const appStore = options.appStore ?? (await openAppStore(config, logger));
   const apps = appStore.registry;
   const metrics = createMetricsRegistry({ node: nodeId });
+  registerBusMetrics(bus, metrics);
   stores.webhooks.registerMetrics?.(metrics);
   const checks: ReadinessCheck[] = [busReadiness(bus)];
 
@@ -97,6 +99,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         syncGraceMs: options.presenceSyncGraceMs,
         defaultLeaseTtlMs: server.leaseTtlMs,
         webhooks: stores.webhooks,
+        metrics,
       })
     : undefined;
   if (presence) checks.push({ name: 'presence', check: () => (presence.isReady() ? null : 'gathering gateway state') });
@@ -146,6 +149,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         cache: stores.cache,
         deadLetters: stores.webhooks,
         bodyLimit,
+        metrics,
       })
     : undefined;
 

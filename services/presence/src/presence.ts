@@ -26,12 +26,14 @@ import {
 } from '../../core/src/codec/messages';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
+import type { MetricsRegistry } from '../../core/src/service/metrics';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { answerChannelQuery } from './channel-queries';
 import { LeaseTable } from './lease-table';
 import { type MemberEntry, Membership, type MembershipChange } from './membership';
 import { presenceEvents } from './presence-events';
+import { registerPresenceMetrics } from './presence-metrics';
 import { PresenceWebhooks } from './presence-webhooks';
 import { SubscriptionCounts } from './subscription-counts';
 import { type SignedInSocket, type UserChange, UserDirectory } from './user-directory';
@@ -50,6 +52,7 @@ export interface PresenceOptions {
   readonly webhooks: WebhookSink;
   /** Interval of pusher_internal:subscription_count per channel. */
   readonly subscriptionCountIntervalMs?: number;
+  readonly metrics: MetricsRegistry;
 }
 
 const SYNC_REQUEST_INTERVAL_MS = 1000;
@@ -89,6 +92,7 @@ export class Presence implements HeraldService {
     this.leases = new LeaseTable(options.clock);
     this.webhooks = new PresenceWebhooks(options.webhooks, options.apps, options.clock, options.logger);
     this.subscriptionCounts = new SubscriptionCounts(options.bus, options.webhooks, options.apps, options.clock, options.logger, options.subscriptionCountIntervalMs);
+    registerPresenceMetrics(options.metrics, this.membership, () => this.ready);
   }
 
   /** Subscribed to the gateways' updates and leases; ready (answering, emitting) after the sync grace. */
