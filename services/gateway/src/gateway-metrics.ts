@@ -1,8 +1,9 @@
 /**
  * The gateway's Prometheus metrics. Labels are the app id and bounded enums (metric-labels.ts),
  * never a channel name or socket id. What the fan-out reports (`delivered`) runs once per
- * event: it finds the app's label children in a map, and pays for an exemplar only when the
- * event belongs to a sampled trace.
+ * event: it finds the app's label children in a map, adds to two plain numbers that the
+ * counters take in at scrape time (a prom-client inc hashes its labels and allocates), makes
+ * one histogram observation, and pays for an exemplar only when the event belongs to a sampled trace.
  */
 import { Counter, Gauge, Histogram } from 'prom-client';
 import type { BusEvent } from '../../core/src/codec/event-codec';
@@ -19,6 +20,9 @@ const DELIVERY_LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.0
 /** One app's label children, made once. */
 interface AppChildren {
   readonly labels: { readonly app_id: string };
+  /** Written sockets and bytes not yet added to `delivered` and `sentBytes` (they are at each scrape). */
+  pendingDelivered: number;
+  pendingSentBytes: number;
   readonly connections: Gauge.Internal<'app_id'>;
   readonly opened: Counter.Internal;
   readonly delivered: Counter.Internal;
@@ -83,6 +87,12 @@ export class GatewayMetrics implements DeliveryObserver {
       help: 'Channel and user events written to sockets (one per socket)',
       labelNames: ['app_id'],
       registers,
+      collect: () => {
+        for (const app of this.apps.all()) {
+          if (app.pendingDelivered > 0) app.delivered.inc(app.pendingDelivered);
+          app.pendingDelivered = 0;
+        }
+      },
     });
     const clientEvents = new Counter({
       name: 'herald_gateway_client_events_total',
@@ -91,7 +101,18 @@ export class GatewayMetrics implements DeliveryObserver {
       registers,
     });
     const receivedBytes = new Counter({ name: 'herald_gateway_received_bytes_total', help: 'WebSocket payload bytes received from clients', labelNames: ['app_id'], registers });
-    const sentBytes = new Counter({ name: 'herald_gateway_sent_bytes_total', help: 'WebSocket frame bytes written to sockets', labelNames: ['app_id'], registers });
+    const sentBytes = new Counter({
+      name: 'herald_gateway_sent_bytes_total',
+      help: 'WebSocket frame bytes written to sockets',
+      labelNames: ['app_id'],
+      registers,
+      collect: () => {
+        for (const app of this.apps.all()) {
+          if (app.pendingSentBytes > 0) app.sentBytes.inc(app.pendingSentBytes);
+          app.pendingSentBytes = 0;
+        }
+      },
+    });
     this.latency = new Histogram({
       name: 'herald_gateway_delivery_latency_seconds',
       help: 'From an event’s publish time to its write to this gateway’s sockets, once per event',
@@ -140,6 +161,8 @@ export class GatewayMetrics implements DeliveryObserver {
 
     this.apps = new PerApp((appId) => ({
       labels: { app_id: appId },
+      pendingDelivered: 0,
+      pendingSentBytes: 0,
       connections: connections.labels(appId),
       opened: opened.labels(appId),
       delivered: delivered.labels(appId),
@@ -189,8 +212,8 @@ export class GatewayMetrics implements DeliveryObserver {
   /** Frames written to one socket outside the fan-out (control frames, a cache replay). */
   sent(appId: string, bytes: number, events: number): void {
     const app = this.apps.get(appId);
-    app.sentBytes.inc(bytes);
-    if (events > 0) app.delivered.inc(events);
+    app.pendingSentBytes += bytes;
+    app.pendingDelivered += events;
   }
 
   slowConsumer(appId: string): void {
@@ -200,8 +223,8 @@ export class GatewayMetrics implements DeliveryObserver {
   /** Once per event per gateway (the hot path): counts, bytes and one latency observation. */
   delivered(appId: string, event: BusEvent, sockets: number, frameBytes: number): void {
     const app = this.apps.get(appId);
-    app.delivered.inc(sockets);
-    app.sentBytes.inc(sockets * frameBytes);
+    app.pendingDelivered += sockets;
+    app.pendingSentBytes += sockets * frameBytes;
     if (!(event.publishedAtMs > 0)) return;
     const seconds = Math.max(0, this.now() - event.publishedAtMs) / 1000;
     const traceId = sampledTraceId(event.traceparent);

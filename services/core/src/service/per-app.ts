@@ -17,4 +17,9 @@ export class PerApp<T> {
     }
     return value;
   }
+
+  /** Every value made so far. */
+  all(): IterableIterator<T> {
+    return this.values.values();
+  }
 }
