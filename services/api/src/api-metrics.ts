@@ -10,7 +10,7 @@ import { PerApp } from '../../core/src/service/per-app';
 
 /** The route label of a request that matched no api route. */
 export const UNMATCHED_ROUTE = 'unmatched';
-export const EVENTS_ROUTE = '/apps/:app_id/events';
+const EVENTS_ROUTE = '/apps/:app_id/events';
 
 /** 1 ms (a refusal) to 10 s (a publish waiting out the bus timeout), in seconds. */
 const REQUEST_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -34,6 +34,8 @@ export class ApiMetrics {
   private readonly exemplarDuration: Histogram<RequestLabel | 'trace_id'>;
   /** By `route method status`: few (routes × methods × statuses). */
   private readonly requests = new Map<string, RequestChild>();
+  /** POST /apps/:app_id/events by status code: the busiest route builds no key per request. */
+  private readonly eventsRequests = new Map<number, RequestChild>();
   private readonly outcomes: PerApp<EventOutcomes>;
 
   constructor(registry: MetricsRegistry) {
@@ -64,7 +66,20 @@ export class ApiMetrics {
    * and sampled (the tracing work passes it; until then callers pass undefined).
    */
   observeRequest(route: string, method: string, statusCode: number, seconds: number, traceId: string | undefined): void {
-    const child = this.child(route, method, statusCode);
+    this.observe(this.child(route, method, statusCode), seconds, traceId);
+  }
+
+  /** observeRequest for POST /apps/:app_id/events. */
+  observeEventsRequest(statusCode: number, seconds: number, traceId: string | undefined): void {
+    let child = this.eventsRequests.get(statusCode);
+    if (!child) {
+      child = this.child(EVENTS_ROUTE, 'POST', statusCode);
+      this.eventsRequests.set(statusCode, child);
+    }
+    this.observe(child, seconds, traceId);
+  }
+
+  private observe(child: RequestChild, seconds: number, traceId: string | undefined): void {
     if (traceId === undefined) child.histogram.observe(seconds);
     else this.exemplarDuration.observe({ labels: child.labels, value: seconds, exemplarLabels: { trace_id: traceId } });
   }

@@ -12,7 +12,7 @@ import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import { errorResponse, JSON_CONTENT_TYPE, sendErrorResponse } from './api-error-response';
 import { apiErrors } from './api-errors';
-import { type ApiMetrics, EVENTS_ROUTE } from './api-metrics';
+import type { ApiMetrics } from './api-metrics';
 import type { ApiRateLimit } from './api-rate-limit';
 import { bodyContentTypeRefusal } from './body-content-type';
 import { parseJsonBody } from './json-body';
@@ -91,7 +91,7 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     // Timed here, outside fastify: from the request's head to its answer. The events counted only for a known app (bounded labels).
     const answered = (statusCode: number, body: unknown): void => {
       // undefined: the server span's trace id, once the tracing work passes it here.
-      options.metrics.observeRequest(EVENTS_ROUTE, 'POST', statusCode, (performance.now() - startedAt) / 1000, undefined);
+      options.metrics.observeEventsRequest(statusCode, (performance.now() - startedAt) / 1000, undefined);
       if (options.apps.byId(appId)) options.metrics.eventsAnswered(appId, statusCode, requestedEvents(body, false));
     };
     const refusal = bodyContentTypeRefusal(request.headers);
