@@ -8,10 +8,12 @@ import type { Bus } from '../../core/src/bus/bus';
 import type { Clock } from '../../core/src/clock';
 import type { EventJournal } from '../../core/src/journal/event-journal';
 import type { Logger } from '../../core/src/logging/logger';
+import type { MetricsRegistry } from '../../core/src/service/metrics';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
 import type { Tracing } from '../../core/src/tracing/tracing';
 import { errorResponse } from './api-error-response';
+import { ApiMetrics, UNMATCHED_ROUTE } from './api-metrics';
 import { ApiRateLimit } from './api-rate-limit';
 import { bodyContentTypeRefusal, saysNoContentType } from './body-content-type';
 import { ChannelInfoClient } from './channel-info-client';
@@ -20,9 +22,10 @@ import { eventsEndpoint, type RequestInterceptor } from './events-endpoint';
 import { parseJsonBody } from './json-body';
 import { authenticate } from './request-auth';
 import { RequestSpan } from './request-span';
+import { requestedEvents } from './requested-events';
 import { channelRoutes } from './routes/channels';
 import { type DeadLetterAccess, deadLetterRoutes } from './routes/dead-letters';
-import { batchEventsRoute } from './routes/events';
+import { BATCH_EVENTS_ROUTE, batchEventsRoute } from './routes/events';
 import { userRoutes } from './routes/users';
 
 export interface ApiOptions {
@@ -40,6 +43,7 @@ export interface ApiOptions {
   /** The largest request body accepted (apiBodyLimit), by the events endpoint and fastify alike. */
   readonly bodyLimit: number;
   readonly tracing: Tracing;
+  readonly metrics: MetricsRegistry;
 }
 
 /** The largest request body any app may send: a full batch of maximum-size events, escaped. */
@@ -59,12 +63,16 @@ export class Api implements HeraldService {
   private readonly channelInfo: ChannelInfoClient;
   /** One count per app for all its routes, the events endpoint included. */
   private readonly rateLimit: ApiRateLimit;
+  private readonly metrics: ApiMetrics;
+  /** The route templates of the api's own routes (the node's other routes are not the api's to time). */
+  private readonly routes = new Set<string>();
 
   constructor(private readonly options: ApiOptions) {
     this.publisher = new EventPublisher(options.bus, options.journal, options.clock, options.busTimeoutMs, options.cache, options.tracing);
     this.channelInfo = new ChannelInfoClient(options.bus, options.busTimeoutMs);
     this.rateLimit = new ApiRateLimit(options.clock);
-    this.eventsEndpoint = eventsEndpoint({ ...options, publisher: this.publisher, channelInfo: this.channelInfo, rateLimit: this.rateLimit });
+    this.metrics = new ApiMetrics(options.metrics);
+    this.eventsEndpoint = eventsEndpoint({ ...options, publisher: this.publisher, channelInfo: this.channelInfo, rateLimit: this.rateLimit, metrics: this.metrics });
   }
 
   /** Nothing to start: the api subscribes to nothing and its routes are registered before. */
@@ -81,6 +89,7 @@ export class Api implements HeraldService {
   /** Adds every other API route to `fastify`. */
   async register(fastify: FastifyInstance): Promise<void> {
     const { options } = this;
+    this.timeRequests(fastify);
     await fastify.register(async (api) => {
       if (options.tracing.enabled) {
         const { tracing } = options;
@@ -121,6 +130,10 @@ export class Api implements HeraldService {
         if (rateHeaders) reply.headers(rateHeaders);
       });
 
+      api.addHook('onRoute', (route) => {
+        this.routes.add(route.url);
+      });
+
       api.setErrorHandler((error, request, reply) => {
         const logger = request.heraldSpan ? options.logger.child(request.heraldSpan.logFields()) : options.logger;
         const answer = errorResponse(error, logger, request.url);
@@ -131,6 +144,24 @@ export class Api implements HeraldService {
       await api.register(channelRoutes, { channelInfo: this.channelInfo });
       await api.register(userRoutes, { publisher: this.publisher });
       await api.register(deadLetterRoutes, { deadLetters: options.deadLetters });
+    });
+  }
+
+  /**
+   * Times every api request answered through fastify (the events endpoint times itself), and
+   * counts batch_events' events. On the root instance, so that requests no route matched are
+   * timed too (as `unmatched`), which a hook in the api's own scope would not see.
+   */
+  private timeRequests(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', async (request, reply) => {
+      const template = request.routeOptions.url;
+      const route = template === undefined ? UNMATCHED_ROUTE : this.routes.has(template) ? template : undefined;
+      if (route === undefined) return;
+      const status = reply.statusCode;
+      this.metrics.observeRequest(route, request.method, status, reply.elapsedTime / 1000, request.heraldSpan?.sampledTraceId);
+      if (template !== BATCH_EVENTS_ROUTE) return;
+      const app = this.options.apps.byId((request.params as { app_id?: string }).app_id ?? '');
+      if (app) this.metrics.eventsAnswered(app.id, status, requestedEvents(request.body, true));
     });
   }
 }

@@ -14,11 +14,13 @@ import { withContext } from '../../core/src/tracing/event-trace-context';
 import type { Tracing } from '../../core/src/tracing/tracing';
 import { errorResponse, JSON_CONTENT_TYPE, sendErrorResponse } from './api-error-response';
 import { apiErrors } from './api-errors';
+import type { ApiMetrics } from './api-metrics';
 import type { ApiRateLimit } from './api-rate-limit';
 import { bodyContentTypeRefusal } from './body-content-type';
 import { parseJsonBody } from './json-body';
 import { verifySignedRequest } from './request-auth';
 import { RequestSpan } from './request-span';
+import { requestedEvents } from './requested-events';
 import { type EventRoutesOptions, triggerEvent } from './routes/events';
 
 /** Handles the request and returns true, or returns false and leaves it alone. */
@@ -32,6 +34,7 @@ export interface EventsEndpointOptions extends EventRoutesOptions {
   readonly maxSkewSeconds: number;
   readonly bodyLimit: number;
   readonly rateLimit: ApiRateLimit;
+  readonly metrics: ApiMetrics;
 }
 
 /** Any app id segment (unknown ones get the API's 404, not the router's), as on the fastify routes. */
@@ -50,6 +53,8 @@ function decodedAppId(segment: string): string {
 /** Once the app's request is counted, its answer carries the rate headers, errors included. */
 interface Counted {
   rateHeaders?: Record<string, string>;
+  /** The body once parsed (what the metrics count events by). */
+  body?: unknown;
 }
 
 const ROUTE = '/apps/:app_id/events';
@@ -57,6 +62,7 @@ const ROUTE = '/apps/:app_id/events';
 export function eventsEndpoint(options: EventsEndpointOptions): RequestInterceptor {
   const trigger = async (appId: string, url: string, rawBody: string, counted: Counted, span: RequestSpan | undefined): Promise<object> => {
     const body = parseJsonBody(rawBody);
+    counted.body = body;
     const app = options.apps.byId(appId);
     if (!app) throw apiErrors.unknownApp({ appId });
     span?.setApp(app.id);
@@ -71,11 +77,12 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     return { ...counted?.rateHeaders, traceparent: span.traceparent };
   };
 
-  const succeed = (response: ServerResponse, body: object, extra: Record<string, string> | undefined): void => {
+  const succeed = (response: ServerResponse, body: object, extra: Record<string, string> | undefined): number => {
     const text = JSON.stringify(body);
     const length = Buffer.byteLength(text);
     response.writeHead(200, extra ? { ...extra, 'content-type': JSON_CONTENT_TYPE, 'content-length': length } : { 'content-type': JSON_CONTENT_TYPE, 'content-length': length });
     response.end(text);
+    return 200;
   };
 
   const fail = (response: ServerResponse, err: unknown, url: string, extra: Record<string, string> | undefined): number => {
@@ -89,12 +96,18 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     const url = request.url ?? '';
     const segment = EVENTS_PATH.exec(url)?.[1];
     if (segment === undefined) return false;
+    const startedAt = performance.now();
+    const appId = decodedAppId(segment);
     const span = options.tracing.enabled ? RequestSpan.start(options.tracing, 'POST', ROUTE, url, request.headers) : undefined;
+    // Timed here, outside fastify: from the request's head to its answer. The events counted only for a known app (bounded labels).
+    const answered = (statusCode: number, body: unknown): void => {
+      span?.end(statusCode);
+      options.metrics.observeEventsRequest(statusCode, (performance.now() - startedAt) / 1000, span?.sampledTraceId);
+      if (options.apps.byId(appId)) options.metrics.eventsAnswered(appId, statusCode, requestedEvents(body, false));
+    };
     const refusal = bodyContentTypeRefusal(request.headers);
     if (refusal) {
-      // Not `span?.end(fail(…))`: with no span, optional chaining would skip the answer too.
-      const status = fail(response, refusal, url, extraHeaders(undefined, span));
-      span?.end(status);
+      answered(fail(response, refusal, url, extraHeaders(undefined, span)), undefined);
       return true;
     }
 
@@ -107,22 +120,12 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
       else chunks.push(chunk);
     });
     request.on('end', () => {
-      if (tooLarge) {
-        const status = fail(response, apiErrors.bodyTooLarge(), url, extraHeaders(undefined, span));
-        span?.end(status);
-        return;
-      }
+      if (tooLarge) return answered(fail(response, apiErrors.bodyTooLarge(), url, extraHeaders(undefined, span)), undefined);
       const counted: Counted = {};
       const run = () =>
-        trigger(decodedAppId(segment), url, Buffer.concat(chunks).toString('utf8'), counted, span).then(
-          (body) => {
-            succeed(response, body, extraHeaders(counted, span));
-            span?.end(200);
-          },
-          (err: unknown) => {
-            const status = fail(response, err, url, extraHeaders(counted, span));
-            span?.end(status);
-          },
+        trigger(appId, url, Buffer.concat(chunks).toString('utf8'), counted, span).then(
+          (body) => answered(succeed(response, body, extraHeaders(counted, span)), counted.body),
+          (err: unknown) => answered(fail(response, err, url, extraHeaders(counted, span)), counted.body),
         );
       // Inside the span's context, log lines written on the way carry its trace_id.
       if (span) withContext(span.context, run);

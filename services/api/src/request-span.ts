@@ -5,7 +5,7 @@
  * Pusher SDKs ignore the header and the body stays Pusher's.
  */
 import type { IncomingHttpHeaders } from 'node:http';
-import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type Context, ROOT_CONTEXT, type Span, SpanKind, SpanStatusCode, TraceFlags, trace } from '@opentelemetry/api';
 import { contextFromCarrier, traceparentHeader } from '../../core/src/tracing/event-trace-context';
 import {
   ATTR_ERROR_TYPE,
@@ -51,10 +51,10 @@ export class RequestSpan {
     return new RequestSpan(span);
   }
 
-  /** The trace id when the span is recorded and sampled: the exemplar of the request-duration metric. */
+  /** The trace id when the span is sampled (exported): the exemplar of the request-duration metric. Still known after end(). */
   get sampledTraceId(): string | undefined {
     const context = this.span.spanContext();
-    return this.span.isRecording() && context.traceFlags & 1 ? context.traceId : undefined;
+    return context.traceFlags & TraceFlags.SAMPLED ? context.traceId : undefined;
   }
 
   /** For log lines written outside the span's context (fastify's error handler). */

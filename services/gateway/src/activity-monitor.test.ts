@@ -20,7 +20,11 @@ function setup(appConfig: App = app()) {
   const monitor = new ActivityMonitor(() => connections, clock, ACTIVITY_MS, PONG_MS);
   const connect = () => {
     const transport = new RecordingTransport();
-    const connection = new Connection(transport, appConfig, `1.${connections.length + 1}`, clock.now(), { maxBufferedBytes: 1 << 20, onSlowConsumer: () => undefined });
+    const connection = new Connection(transport, appConfig, `1.${connections.length + 1}`, clock.now(), {
+      maxBufferedBytes: 1 << 20,
+      onSlowConsumer: () => undefined,
+      onSent: () => undefined,
+    });
     connections.push(connection);
     return { connection, transport };
   };

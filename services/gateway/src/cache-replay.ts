@@ -40,13 +40,13 @@ export class CacheReplay {
     if (cached) {
       const frame = serverTextFrame(channelEventFrame(cached.name, channel, cached.data));
       // An event published after the subscription may already be what the cache holds.
-      if (!live.some((f) => f.equals(frame))) connection.sendFramed(frame);
+      if (!live.some((f) => f.equals(frame))) connection.sendOneFramed(frame);
     } else {
       connection.send(cacheMissFrame(channel));
       if (wantsWebhook(app, 'cache_miss')) {
         this.options.webhooks.emit({ id: randomUUID(), appId: app.id, name: 'cache_miss', channel, timeMs: this.options.now() });
       }
     }
-    for (const frame of live) connection.sendFramed(frame);
+    for (const frame of live) connection.sendOneFramed(frame);
   }
 }

@@ -50,6 +50,8 @@ export interface ChannelRegistryOptions {
    * a channel query made after subscription_succeeded already sees the channel occupied).
    */
   readonly beforeInterestRoundTrip?: () => void;
+  /** Called when a socket joins (+1) or leaves (-1) a channel's subscribers (metrics). */
+  readonly onSubscribersChange?: (channel: LocalChannel, change: 1 | -1) => void;
   readonly interestTimeoutMs: number;
 }
 
@@ -118,6 +120,7 @@ export class ChannelRegistry {
     if (local.subscribers.has(connection)) return;
     if (holdForReplay) local.heldForReplay.set(connection, []);
     local.subscribers.add(connection);
+    this.options.onSubscribersChange?.(local, 1);
     this.report(local);
   }
 
@@ -139,6 +142,7 @@ export class ChannelRegistry {
     const local = this.get(appId, channel);
     if (!local?.subscribers.delete(connection)) return;
     local.heldForReplay.delete(connection);
+    this.options.onSubscribersChange?.(local, -1);
     this.report(local);
     this.dropIfUnused(local);
   }

@@ -6,6 +6,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { App } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
 import type { Clock } from '../../core/src/clock';
@@ -31,12 +32,24 @@ export interface ClientEventsOptions {
   readonly onCacheError: (err: unknown, channel: string) => void;
   /** With tracing on, each client event starts a trace (as the sampler decides) that its deliveries and webhook continue. */
   readonly tracing: Tracing;
+  /** Hears of every client event: relayed, or rejected (the error frame follows). */
+  readonly onOutcome?: (app: App, relayed: boolean) => void;
 }
 
 export class ClientEvents {
   constructor(private readonly options: ClientEventsOptions) {}
 
   handle(connection: Connection, frame: ClientFrame): void {
+    try {
+      this.relay(connection, frame);
+    } catch (err) {
+      this.options.onOutcome?.(connection.app, false);
+      throw err;
+    }
+    this.options.onOutcome?.(connection.app, true);
+  }
+
+  private relay(connection: Connection, frame: ClientFrame): void {
     const { app } = connection;
     const channel = frame.channel;
     if (!app.clientEvents) {

@@ -22,6 +22,8 @@ export interface ConnectionContext {
   readonly maxBufferedBytes: number;
   /** Told after a client was cut off (metrics, logs). */
   readonly onSlowConsumer: (connection: Connection) => void;
+  /** Told of what went to this socket alone (not the fan-out, which counts once per event): bytes, and channel events among them. */
+  readonly onSent: (connection: Connection, bytes: number, events: number) => void;
 }
 
 /** A client cut off (not reading, flooding) may never answer the close handshake; free its socket after this. */
@@ -40,6 +42,8 @@ export class Connection {
   /** Told 4301 since its last admitted frame. */
   frameLimited = false;
   closed = false;
+  /** The code this gateway closed the socket with (0 while it has not): what the metrics count it closed with. */
+  closeCode = 0;
   /** Set by pusher:signin. */
   userId: string | undefined;
   readonly connectedAt: number;
@@ -59,7 +63,7 @@ export class Connection {
   send(frame: string): void {
     if (this.closed) return;
     if (this.transport.bufferedAmount > this.context.maxBufferedBytes) return this.cutOffSlowReader();
-    this.transport.sendText(frame);
+    this.context.onSent(this, this.transport.sendText(frame), 0);
   }
 
   /**
@@ -75,6 +79,11 @@ export class Connection {
     }
     transport.sendFrame(frame);
     return true;
+  }
+
+  /** A channel event framed for this socket alone (a cache replay): sendFramed, and counted. */
+  sendOneFramed(frame: Buffer): void {
+    if (this.sendFramed(frame)) this.context.onSent(this, frame.length, 1);
   }
 
   /** A WebSocket ping (the activity monitor's "are you there?"). */
@@ -106,7 +115,7 @@ export class Connection {
    */
   cutOff(spec: PusherErrorSpec & { readonly code: number }): void {
     if (this.closed) return;
-    this.transport.sendText(errorFrame(spec.code, spec.message));
+    this.context.onSent(this, this.transport.sendText(errorFrame(spec.code, spec.message)), 0);
     this.close(spec.code, spec.message);
     setTimeout(() => this.transport.terminate(), CUT_OFF_CLOSE_GRACE_MS).unref();
   }
@@ -114,6 +123,7 @@ export class Connection {
   close(code: number, reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeCode = code;
     this.transport.close(code, reason);
   }
 }

@@ -107,4 +107,17 @@ describe('fanOut', () => {
     const { channel } = channelWith(gateway, 0);
     assert.equal(fanOut(channel, Uint8Array.of(0xff, 0xff, 0xff), new ReplicatedEventFilter(gateway.clock)), 0);
   });
+
+  it('tells its observer once per event what it wrote: the app, the event, the sockets and the frame size', () => {
+    const gateway = new TestGateway();
+    const { channel, sockets } = channelWith(gateway, 3);
+    const told: Array<[string, string, number, number]> = [];
+    const observer = { delivered: (appId: string, e: { id: string }, count: number, bytes: number) => told.push([appId, e.id, count, bytes]) };
+    fanOut(channel, event({ excludeSocketId: sockets[0].connection.socketId }), new ReplicatedEventFilter(gateway.clock), undefined, observer);
+    const frameBytes = sockets[1].transport.frames[0].bytes?.length;
+    assert.deepEqual(told, [[TEST_APP.id, 'ev-1', 2, frameBytes]]);
+    for (const { connection } of sockets) connection.closed = true;
+    fanOut(channel, event({ id: 'ev-2' }), new ReplicatedEventFilter(gateway.clock), undefined, observer);
+    assert.equal(told.length, 1, 'not told of an event written to no socket');
+  });
 });

@@ -5,7 +5,6 @@
  */
 import websocket from '@fastify/websocket';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Registry } from 'prom-client';
 import type { WebSocket } from 'ws';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
@@ -13,12 +12,13 @@ import type { Clock } from '../../core/src/clock';
 import type { ServerConfig } from '../../core/src/config/server-schema';
 import type { EventJournal } from '../../core/src/journal/event-journal';
 import type { Logger } from '../../core/src/logging/logger';
+import { classifyChannel } from '../../core/src/protocol/channel-names';
 import { PusherErrors } from '../../core/src/protocol/errors';
 import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/frames';
 import type { ReadinessCheck } from '../../core/src/service/health-routes';
+import type { MetricsRegistry } from '../../core/src/service/metrics';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
-import { sampledTraceId } from '../../core/src/tracing/traceparent';
 import { type Tracing, tracingOff } from '../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { ActivityMonitor } from './activity-monitor';
@@ -27,8 +27,9 @@ import { ClientEvents } from './client-events';
 import { Connection, type ConnectionContext } from './connection';
 import { type AdmissionConfig, ConnectionAdmission } from './connection-admission';
 import { ConnectionQuota } from './connection-quota';
+import type { DeliveryObserver } from './delivery-observer';
 import { DeliverySpans } from './delivery-spans';
-import { type FanOutResult, fanOut } from './fanout';
+import { fanOut } from './fanout';
 import { FrameHandler } from './frame-handler';
 import { FrameRateLimit } from './frame-rate-limit';
 import { GapRecovery } from './gap-recovery';
@@ -66,7 +67,7 @@ export interface GatewayOptions {
   readonly logger: Logger;
   readonly clock: Clock;
   readonly gatewayId: string;
-  readonly metrics: Registry;
+  readonly metrics: MetricsRegistry;
   readonly cache: CacheStore;
   readonly webhooks: WebhookSink;
   /** Where a gateway cut off from the bus replays what it missed (when the journal keeps events). */
@@ -95,8 +96,6 @@ export class Gateway implements HeraldService {
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
   private readonly writes = new TurnBatchedWrites();
-  /** What each fan-out did (one object, refilled per event). */
-  private readonly lastDelivery: FanOutResult = { event: undefined, frameBytes: 0 };
   /** With tracing on only. */
   private readonly deliverySpans: DeliverySpans | undefined;
   private accepting = true;
@@ -104,12 +103,28 @@ export class Gateway implements HeraldService {
   constructor(private readonly options: GatewayOptions) {
     const { bus, logger, clock, config, gatewayId } = options;
     const tracing = options.tracing ?? tracingOff();
+    const metrics = new GatewayMetrics(
+      options.metrics,
+      () => clock.now(),
+      options.apps.all().map((app) => app.id),
+    );
+    this.metrics = metrics;
     this.deliverySpans = tracing.enabled ? new DeliverySpans(tracing, bus.messagingSystem) : undefined;
-    this.metrics = new GatewayMetrics(options.metrics);
+    const spans = this.deliverySpans;
+    // With tracing on, each delivery is also offered to the consumer spans (which skip unsampled events at once).
+    const observer: DeliveryObserver = spans
+      ? {
+          delivered: (appId, event, sockets, frameBytes) => {
+            metrics.delivered(appId, event, sockets, frameBytes);
+            spans.delivered(event, sockets, frameBytes);
+          },
+        }
+      : metrics;
     this.connectionContext = {
       maxBufferedBytes: config.maxSocketBufferBytes,
+      onSent: (connection, bytes, events) => metrics.sent(connection.app.id, bytes, events),
       onSlowConsumer: (slow) => {
-        this.metrics.slowConsumers.inc();
+        metrics.slowConsumer(slow.app.id);
         logger.info({ socketId: slow.socketId, app: slow.app.id }, 'closed a client that does not read (4100)');
       },
     };
@@ -129,16 +144,19 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (channel, data) => {
         try {
-          const startedAt = this.deliverySpans ? performance.now() : 0;
-          const delivered = fanOut(channel, data, this.replicated, this.recentIds, this.lastDelivery);
-          this.metrics.messagesDelivered.inc(delivered);
-          this.traceDelivery(delivered, startedAt, false);
+          this.deliverySpans?.arrived(false);
+          fanOut(channel, data, this.replicated, this.recentIds, observer);
         } catch (err) {
           logger.error({ err, channel: channel.name }, 'could not deliver a bus message');
         }
       },
       onCountChange: (appId, channel, count) => this.presence.reportCount(appId, channel, count),
       beforeInterestRoundTrip: () => this.presence.sendPending(),
+      onSubscribersChange: (local, change) => {
+        const kind = classifyChannel(local.name);
+        if (change > 0) metrics.subscribed(local.appId, kind, local.size === 1);
+        else metrics.unsubscribed(local.appId, kind, local.size === 0);
+      },
     });
     const { cache, webhooks } = options;
     this.subscriptions = new Subscriptions({ registry: this.registry, presence: this.presence, logger, cache, webhooks, now: () => clock.now(), tracing });
@@ -148,10 +166,8 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (user, data) => {
         try {
-          const startedAt = this.deliverySpans ? performance.now() : 0;
-          const delivered = deliverToUser(user, data, this.replicated, this.recentIds, this.lastDelivery);
-          this.metrics.messagesDelivered.inc(delivered);
-          this.traceDelivery(delivered, startedAt, true);
+          this.deliverySpans?.arrived(true);
+          deliverToUser(user, data, this.replicated, this.recentIds, observer);
         } catch (err) {
           logger.error({ err, userId: user.userId }, 'could not deliver a user message');
         }
@@ -185,6 +201,7 @@ export class Gateway implements HeraldService {
       cache,
       webhooks,
       onCacheError: (err, channel) => logger.warn({ err, channel }, 'could not store a cache channel event'),
+      onOutcome: (app, relayed) => metrics.clientEvent(app.id, relayed),
       tracing,
     });
     this.frames = new FrameHandler(
@@ -246,17 +263,20 @@ export class Gateway implements HeraldService {
    */
   async drain(): Promise<void> {
     this.accepting = false;
+    this.metrics.draining.set(1);
     const { drainSocketsPerSecond, drainTimeoutMs } = this.options.config;
     const started = this.options.clock.now();
     const batch = Math.max(1, Math.ceil(drainSocketsPerSecond / 20));
     const pending = [...this.connections];
     while (pending.length > 0) {
+      this.metrics.drainRemaining.set(pending.length);
       const overdue = this.options.clock.now() - started >= drainTimeoutMs;
       for (const connection of pending.splice(0, overdue ? pending.length : batch)) {
         connection.fail(PusherErrors.serverShuttingDown);
       }
       if (pending.length > 0) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    this.metrics.drainRemaining.set(0);
     this.presence.release();
   }
 
@@ -298,13 +318,13 @@ export class Gateway implements HeraldService {
     socketId = connection.socketId;
     this.connections.add(connection);
     this.presence.reportConnections(app.id, this.quota.change(app.id, 1));
-    this.metrics.connections.inc();
-    this.metrics.connectionsOpened.inc();
+    this.metrics.connectionOpened(app.id);
 
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       const now = clock.now();
       connection.lastActivityAt = now;
       this.metrics.framesReceived.inc();
+      this.metrics.received(app.id, data.length);
       if (!this.frameRate.admit(connection, now)) return;
       if (isBinary) {
         connection.fail({ code: null, message: 'Binary frames are not supported; send UTF-8 JSON text' });
@@ -316,6 +336,7 @@ export class Gateway implements HeraldService {
     socket.on('ping', (data: Buffer) => {
       const now = clock.now();
       connection.lastActivityAt = now;
+      this.metrics.received(app.id, data.length);
       if (this.frameRate.admit(connection, now)) socket.pong(data);
     });
     socket.on('pong', () => {
@@ -323,27 +344,22 @@ export class Gateway implements HeraldService {
       connection.lastActivityAt = now;
       this.frameRate.admit(connection, now);
     });
-    socket.on('close', () => {
+    socket.on('close', (code: number) => {
       admitted.release();
-      this.closed(connection);
+      this.closed(connection, code);
     });
 
     connection.send(connectionEstablishedFrame(connection.socketId, config.activityTimeoutSeconds));
   }
 
-  /** A consumer span for an event of a sampled trace; unsampled events stop at the traceparent check. */
-  private traceDelivery(recipients: number, startedAt: number, toUser: boolean): void {
-    const event = this.lastDelivery.event;
-    if (!this.deliverySpans || !event || sampledTraceId(event.traceparent) === undefined) return;
-    this.deliverySpans.record({ event, recipients, frameBytes: this.lastDelivery.frameBytes, startedAt, toUser });
-  }
-
-  private closed(connection: Connection): void {
+  /** `code`: the close code the socket's close handshake ended with (1006 when there was none). */
+  private closed(connection: Connection, code: number): void {
     if (!this.connections.delete(connection)) return;
     connection.closed = true;
     this.subscriptions.leaveAll(connection);
     this.signin.signout(connection);
     this.presence.reportConnections(connection.app.id, this.quota.change(connection.app.id, -1));
-    this.metrics.connections.dec();
+    // The gateway's own code when it closed the socket: a cut-off client may never answer with it.
+    this.metrics.connectionClosed(connection.app.id, connection.closeCode || code);
   }
 }

@@ -22,8 +22,8 @@ export interface Transport {
    * backlog. What backpressure (4100) is measured by.
    */
   readonly bufferedAmount: number;
-  /** Sends `text` as one text frame (framed here). */
-  sendText(text: string): void;
+  /** Sends `text` as one text frame (framed here); returns the frame's bytes written (0 when not open). */
+  sendText(text: string): number;
   /** Writes `frame`, a complete text frame (serverTextFrame), as is: the fan-out path. */
   sendFrame(frame: Buffer): void;
   close(code: number, reason: string): void;

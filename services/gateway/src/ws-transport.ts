@@ -60,9 +60,12 @@ export class WsTransport implements Transport, BatchedWire {
     return this.writes.backlog(this);
   }
 
-  sendText(text: string): void {
+  sendText(text: string): number {
     // Not batched: a control frame goes out at once (into this turn's batch if the stream is corked).
-    if (this.open) this.wire.write(serverTextFrame(text));
+    if (!this.open) return 0;
+    const frame = serverTextFrame(text);
+    this.wire.write(frame);
+    return frame.length;
   }
 
   sendFrame(frame: Buffer): void {

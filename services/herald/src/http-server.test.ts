@@ -18,6 +18,7 @@ import { systemClock } from '../../core/src/clock';
 import { appSchema } from '../../core/src/config/app-schema';
 import { BusEventJournal } from '../../core/src/journal/bus-event-journal';
 import { createLogger } from '../../core/src/logging/logger';
+import { createMetricsRegistry } from '../../core/src/service/metrics';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
 import { tracingOff } from '../../core/src/tracing/tracing';
 import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
@@ -84,6 +85,7 @@ describe('HTTP server', () => {
       cache: new MemoryCacheStore(systemClock),
       deadLetters: new MemoryWebhookQueue(systemClock),
       bodyLimit: apiBodyLimit(apps),
+      metrics: createMetricsRegistry(),
     });
     http = createHttpServer({
       logger,

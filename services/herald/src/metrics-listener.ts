@@ -6,9 +6,9 @@
  * after they stop, so /readyz shows the drain.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
 import type { Logger } from '../../core/src/logging/logger';
 import { type ReadinessCheck, registerHealthRoutes } from '../../core/src/service/health-routes';
+import type { MetricsRegistry } from '../../core/src/service/metrics';
 import { createHttpServer } from './http-server';
 
 export interface MetricsListenerOptions {
@@ -17,7 +17,7 @@ export interface MetricsListenerOptions {
   readonly port: number;
   readonly logger: Logger;
   readonly checks: readonly ReadinessCheck[];
-  readonly metrics: Registry;
+  readonly metrics: MetricsRegistry;
 }
 
 export interface RunningMetricsListener {

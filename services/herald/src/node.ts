@@ -10,6 +10,7 @@ import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { AppStore } from '../../core/src/apps/app-store';
 import { openAppStore } from '../../core/src/apps/open-app-store';
 import type { Bus } from '../../core/src/bus/bus';
+import { registerBusMetrics } from '../../core/src/bus/bus-metrics';
 import { type Clock, systemClock } from '../../core/src/clock';
 import type { HeraldConfig } from '../../core/src/config/load-config';
 import type { EventJournal } from '../../core/src/journal/event-journal';
@@ -88,6 +89,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const appStore = options.appStore ?? (await openAppStore(config, logger));
   const apps = appStore.registry;
   const metrics = createMetricsRegistry({ node: nodeId });
+  registerBusMetrics(bus, metrics);
   stores.webhooks.registerMetrics?.(metrics);
   const checks: ReadinessCheck[] = [busReadiness(bus)];
 
@@ -102,6 +104,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         defaultLeaseTtlMs: server.leaseTtlMs,
         webhooks: stores.webhooks,
         tracing,
+        metrics,
       })
     : undefined;
   if (presence) checks.push({ name: 'presence', check: () => (presence.isReady() ? null : 'gathering gateway state') });
@@ -154,6 +157,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         deadLetters: stores.webhooks,
         bodyLimit,
         tracing,
+        metrics,
       })
     : undefined;
 

@@ -11,6 +11,7 @@ import { type BusEvent, decodeEvent } from '../../core/src/codec/event-codec';
 import { GatewayUpdate, type MemberJoinMessage, type WebhookEventMessage } from '../../core/src/codec/messages';
 import { appSchema } from '../../core/src/config/app-schema';
 import { ManualClock } from '../../core/src/manual-clock';
+import { MetricsRegistry } from '../../core/src/service/metrics';
 import { type Tracing, tracingOff } from '../../core/src/tracing/tracing';
 import { Presence } from './presence';
 
@@ -42,6 +43,7 @@ function replica(tracing: Tracing) {
     syncGraceMs: 0,
     defaultLeaseTtlMs: 60_000,
     webhooks: { emit: (event) => webhooks.push(event) },
+    metrics: new MetricsRegistry(),
     tracing,
   });
   const events: BusEvent[] = [];

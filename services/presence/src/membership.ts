@@ -75,6 +75,11 @@ export class Membership {
     return this.channels.get(channelKey(appId, channel));
   }
 
+  /** Every channel anyone holds or is a member of, of every app (the metrics' scrape). */
+  allChannels(): IterableIterator<ChannelTotals> {
+    return this.channels.values();
+  }
+
   /** Occupied channels of an app whose name starts with `prefix`. */
   *channelsOf(appId: string, prefix: string): IterableIterator<ChannelTotals> {
     for (const totals of this.channels.values()) {

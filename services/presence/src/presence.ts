@@ -26,6 +26,7 @@ import {
 } from '../../core/src/codec/messages';
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
+import type { MetricsRegistry } from '../../core/src/service/metrics';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { Tracing } from '../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
@@ -34,6 +35,7 @@ import { type ChangeTraces, JoinSpans } from './join-spans';
 import { LeaseTable } from './lease-table';
 import { type MemberEntry, Membership, type MembershipChange } from './membership';
 import { presenceEvents } from './presence-events';
+import { registerPresenceMetrics } from './presence-metrics';
 import { PresenceWebhooks } from './presence-webhooks';
 import { SubscriptionCounts } from './subscription-counts';
 import { type SignedInSocket, type UserChange, UserDirectory } from './user-directory';
@@ -54,6 +56,7 @@ export interface PresenceOptions {
   readonly subscriptionCountIntervalMs?: number;
   /** Traces the join → member_added path (default: off). */
   readonly tracing?: Tracing;
+  readonly metrics: MetricsRegistry;
 }
 
 const SYNC_REQUEST_INTERVAL_MS = 1000;
@@ -97,6 +100,7 @@ export class Presence implements HeraldService {
     this.subscriptionCounts = new SubscriptionCounts(options.bus, options.webhooks, options.apps, options.clock, options.logger, options.subscriptionCountIntervalMs);
     const { tracing } = options;
     this.joinSpans = tracing?.enabled ? new JoinSpans(tracing.tracer, options.bus.messagingSystem, subjects.presenceUpdates) : undefined;
+    registerPresenceMetrics(options.metrics, this.membership, () => this.ready);
   }
 
   /** Subscribed to the gateways' updates and leases; ready (answering, emitting) after the sync grace. */

@@ -5,10 +5,10 @@
  * window is over. Delivery is at least once: receivers de-duplicate by each event's `id`.
  */
 
-import { Counter, type Registry } from 'prom-client';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
+import type { MetricsRegistry } from '../../core/src/service/metrics';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import { type Tracing, tracingOff } from '../../core/src/tracing/tracing';
 import { WEBHOOK_BATCH_MAX_EVENTS, WEBHOOK_BATCH_MAX_WAIT_MS } from '../../core/src/webhooks/webhook-batching';
@@ -17,6 +17,7 @@ import { AttemptSpan } from './attempt-span';
 import { DeliveryFailureLog } from './delivery-failure-log';
 import { nextRetry } from './retry-policy';
 import { WebhookBatcher } from './webhook-batcher';
+import { WebhookMetrics } from './webhook-metrics';
 import { webhookBody } from './webhook-payload';
 import { sendWebhook } from './webhook-sender';
 
@@ -44,7 +45,7 @@ export interface WebhooksOptions {
   readonly apps: AppRegistry;
   readonly clock: Clock;
   readonly logger: Logger;
-  readonly metrics: Registry;
+  readonly metrics: MetricsRegistry;
   readonly settings: WebhookSettings;
   /** A CLIENT span per delivery attempt of sampled events (default: off). */
   readonly tracing?: Tracing;
@@ -54,9 +55,7 @@ export class Webhooks implements HeraldService {
   readonly name = 'webhooks';
   private readonly batcher: WebhookBatcher;
   private readonly inFlight = new Set<Promise<void>>();
-  private readonly delivered: Counter;
-  private readonly failedAttempts: Counter;
-  private readonly deadLettered: Counter;
+  private readonly metrics: WebhookMetrics;
   private readonly failureLog: DeliveryFailureLog;
   private stopped = false;
   private readonly tracing: Tracing;
@@ -69,10 +68,8 @@ export class Webhooks implements HeraldService {
       this.inFlight.add(delivery);
       void delivery.finally(() => this.inFlight.delete(delivery));
     });
-    this.delivered = new Counter({ name: 'herald_webhooks_delivered_total', help: 'Webhook events accepted by every receiver', registers: [metrics] });
-    this.failedAttempts = new Counter({ name: 'herald_webhooks_failed_attempts_total', help: 'Webhook deliveries that failed and will be retried', registers: [metrics] });
+    this.metrics = new WebhookMetrics(metrics);
     this.failureLog = new DeliveryFailureLog(options.logger, options.clock);
-    this.deadLettered = new Counter({ name: 'herald_webhooks_dead_lettered_total', help: 'Webhook events given up on and kept as dead letters', registers: [metrics] });
   }
 
   /** Consuming the queue. */
@@ -125,6 +122,12 @@ export class Webhooks implements HeraldService {
             span?.traceparent,
           );
           span?.end(result.status, result.ok ? undefined : result.reason);
+          this.metrics.attempted(
+            appId,
+            result.ok,
+            batch.map((item) => item.event.timeMs),
+            clock.now(),
+          );
           if (result.ok) return;
           for (const item of batch) failures.set(item, result.reason);
           failedPosts.push({ url: webhook.url, batch, reason: result.reason });
@@ -135,17 +138,17 @@ export class Webhooks implements HeraldService {
     for (const item of items) {
       const reason = failures.get(item);
       if (reason === undefined) {
-        if (wanted.has(item)) this.delivered.inc();
+        if (wanted.has(item)) this.metrics.delivered.inc();
         item.ack();
         continue;
       }
       const decision = nextRetry(item.attempt, item.queuedAtMs, clock.now(), settings.retryWindowMs);
       if (decision.retry) {
-        this.failedAttempts.inc();
+        this.metrics.failedAttempts.inc();
         retryInMs.set(item, decision.delayMs);
         item.retry(decision.delayMs);
       } else {
-        this.deadLettered.inc();
+        this.metrics.deadLettered.inc();
         this.failureLog.deadLettered({ appId, attempts: item.attempt, reason });
         await item.deadLetter(reason);
       }

@@ -43,8 +43,10 @@ export async function triggerEvent(app: App, body: unknown, options: EventRoutes
   return { channels };
 }
 
+export const BATCH_EVENTS_ROUTE = '/apps/:app_id/batch_events';
+
 export async function batchEventsRoute(fastify: FastifyInstance, options: EventRoutesOptions): Promise<void> {
-  fastify.post('/apps/:app_id/batch_events', async (request) => {
+  fastify.post(BATCH_EVENTS_ROUTE, async (request) => {
     const app = authenticatedApp(request);
     const body = request.body as { batch?: unknown } | undefined;
     if (!body || !Array.isArray(body.batch)) throw apiErrors.batchNotAnArray();

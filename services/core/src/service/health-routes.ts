@@ -1,9 +1,10 @@
 /**
  * `/healthz` (the process is up), `/readyz` (it should get traffic: bus connected, accepting)
- * and `/metrics` (Prometheus text), the same for every service.
+ * and `/metrics` (OpenMetrics when the scraper's Accept asks for it, else Prometheus text),
+ * the same for every service.
  */
 import type { FastifyInstance } from 'fastify';
-import type { Registry } from 'prom-client';
+import { type MetricsRegistry, requestedMetricsFormat } from './metrics';
 
 export interface ReadinessCheck {
   /** A short name shown in /readyz, e.g. "bus" or "gateway". */
@@ -12,7 +13,7 @@ export interface ReadinessCheck {
   check(): string | null;
 }
 
-export function registerHealthRoutes(app: FastifyInstance, checks: readonly ReadinessCheck[], metrics: Registry): void {
+export function registerHealthRoutes(app: FastifyInstance, checks: readonly ReadinessCheck[], metrics: MetricsRegistry): void {
   registerLivenessRoute(app);
   app.get('/readyz', async (_req, reply) => {
     const problems: Record<string, string> = {};
@@ -23,9 +24,10 @@ export function registerHealthRoutes(app: FastifyInstance, checks: readonly Read
     if (Object.keys(problems).length > 0) return reply.code(503).send({ status: 'unavailable', problems });
     return { status: 'ready' };
   });
-  app.get('/metrics', async (_req, reply) => {
-    reply.header('content-type', metrics.contentType);
-    return metrics.metrics();
+  app.get('/metrics', async (request, reply) => {
+    const rendered = await metrics.render(requestedMetricsFormat(request.headers.accept));
+    reply.header('content-type', rendered.contentType);
+    return rendered.body;
   });
 }
 

@@ -7,7 +7,7 @@
  * retries) and describes the state longest ago, while the newest is what a receiver coming
  * back needs first; either way the event is kept, listed and replayable, not lost.
  */
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry, type RegistryContentType } from 'prom-client';
 import { Node, Yallist } from 'yallist';
 import type { Clock, ClockTimer } from '../clock';
 import type { WebhookEventMessage } from '../codec/messages';
@@ -121,7 +121,7 @@ export class MemoryWebhookQueue implements WebhookQueue {
   }
 
   /** The queue's size and what it moved or discarded when full, on the node's `/metrics`. */
-  registerMetrics(registry: Registry): void {
+  registerMetrics(registry: Registry<RegistryContentType>): void {
     for (const metric of Object.values(this.metrics)) registry.registerMetric(metric);
   }
 

@@ -20,7 +20,7 @@
  * - A queue with a memory bound (MemoryWebhookQueue) moves the oldest event it holds that is
  *   not being delivered to its dead letters when full, and counts it in its metrics.
  */
-import type { Registry } from 'prom-client';
+import type { Registry, RegistryContentType } from 'prom-client';
 import type { Decoded, WebhookEventMessage } from '../codec/messages';
 import type { WebhookSink } from './webhook-sink';
 
@@ -69,7 +69,7 @@ export interface WebhookQueue extends WebhookSink {
   replayDeadLetters(appId: string): Promise<number>;
   close(): Promise<void>;
   /** Registers the queue's own metrics (its size and overflow), where it has any. */
-  registerMetrics?(registry: Registry): void;
+  registerMetrics?(registry: Registry<RegistryContentType>): void;
 }
 
 /** Ids remembered by `emit` to drop the copies that every presence replica produces. */

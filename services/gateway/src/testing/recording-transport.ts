@@ -4,7 +4,7 @@
  * how much the client has not read (`bufferedAmount`). Passes the same contract as WsTransport
  * (transport-contract.ts), so a test on it sees what a client would.
  */
-import { closeReason, readServerTextFrame } from '../../../core/src/protocol/websocket-frame';
+import { closeReason, readServerTextFrame, serverTextFrame } from '../../../core/src/protocol/websocket-frame';
 import type { Transport } from '../transport';
 
 export interface RecordedFrame {
@@ -25,8 +25,10 @@ export class RecordingTransport implements Transport {
   readonly frames: RecordedFrame[] = [];
   readonly closes: Array<{ readonly code: number; readonly reason: string }> = [];
 
-  sendText(text: string): void {
-    if (this.open) this.frames.push({ via: 'text', text });
+  sendText(text: string): number {
+    if (!this.open) return 0;
+    this.frames.push({ via: 'text', text });
+    return serverTextFrame(text).length;
   }
 
   sendFrame(frame: Buffer): void {

@@ -118,6 +118,7 @@ export class TestGateway {
     const connection = new Connection(transport, app, `${this.nextSocket}.${this.nextSocket * 7}`, this.clock.now(), {
       maxBufferedBytes: this.options.maxBufferedBytes ?? 1 << 20,
       onSlowConsumer: (slow) => this.slowConsumers.push(slow),
+      onSent: () => undefined,
     });
     this.nextSocket += 1;
     return { connection, transport };
