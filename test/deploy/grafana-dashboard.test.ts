@@ -182,7 +182,9 @@ describe('deploy/grafana dashboard', () => {
     });
 
     it('answers every panel query with data, the app and both gateways selected', async () => {
-      const values = { app_id: prometheusRegexValue([APP.id]), node: prometheusRegexValue(await variableValues('node')) };
+      const gateways = await variableValues('node');
+      assert.ok(gateways.length > 0, 'the node variable lists the gateways');
+      const values = { app_id: prometheusRegexValue([APP.id]), node: prometheusRegexValue(gateways) };
       const queries = queryPanels.flatMap((panel) =>
         (panel.targets ?? []).map((target) => ({ what: `${panel.title} (${target.refId})`, expr: interpolate(target.expr, values, TIME) })),
       );
