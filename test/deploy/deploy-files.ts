@@ -7,7 +7,7 @@ import { parse } from 'yaml';
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const RULES_FILE = join(REPO_ROOT, 'deploy', 'prometheus', 'herald-alerts.yaml');
 export const RULES_TEST_FILE = join(REPO_ROOT, 'deploy', 'prometheus', 'herald-alerts.test.yaml');
-export const DASHBOARD_FILE = join(REPO_ROOT, 'deploy', 'grafana', 'herald-dashboard.json');
+const DASHBOARD_FILE = join(REPO_ROOT, 'deploy', 'grafana', 'herald-dashboard.json');
 
 export interface Rule {
   readonly alert?: string;

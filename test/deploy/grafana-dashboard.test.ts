@@ -28,9 +28,11 @@ const TIME: GrafanaTime = { rangeSeconds: 300, maxDataPoints: 1000, scrapeInterv
 const SOCKET_BUFFER_LIMIT = 64 * 1024;
 const BIG_EVENT = 'x'.repeat(100 * 1024);
 
+/** How every panel and variable names its data source: the dashboard's `datasource` variable. */
+const DATASOURCE = { type: 'prometheus', uid: `\${datasource}` };
+
 const metricsText = async (port: number) => (await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-const sampleSum = (text: string, metric: string) =>
-  [...text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
+const sampleSum = (text: string, metric: string) => [...text.matchAll(new RegExp(`^${metric}(?:\\{[^}]*\\})? (\\S+)`, 'gm'))].reduce((sum, m) => sum + Number(m[1]), 0);
 
 describe('deploy/grafana dashboard', () => {
   const d = dashboard();
@@ -48,12 +50,12 @@ describe('deploy/grafana dashboard', () => {
     assert.equal(new Set(ids).size, ids.length, 'panel ids are unique');
     assert.ok(queryPanels.length >= 20, `${queryPanels.length} panels`);
     for (const panel of queryPanels) {
-      assert.deepEqual(panel.datasource, { type: 'prometheus', uid: '${datasource}' }, `${panel.title}: datasource`);
+      assert.deepEqual(panel.datasource, DATASOURCE, `${panel.title}: datasource`);
       assert.ok((panel.targets ?? []).length > 0, `${panel.title}: targets`);
       const refIds = (panel.targets ?? []).map((t) => t.refId);
       assert.equal(new Set(refIds).size, refIds.length, `${panel.title}: unique refIds`);
       for (const target of panel.targets ?? []) {
-        assert.deepEqual(target.datasource, { type: 'prometheus', uid: '${datasource}' }, `${panel.title} ${target.refId}: datasource`);
+        assert.deepEqual(target.datasource, DATASOURCE, `${panel.title} ${target.refId}: datasource`);
         assert.ok(target.expr.trim(), `${panel.title} ${target.refId}: expr`);
       }
       const { x, w } = panel.gridPos;
@@ -66,7 +68,7 @@ describe('deploy/grafana dashboard', () => {
     for (const name of ['app_id', 'node']) {
       const variable = variables.find((v) => v.name === name);
       assert.equal(variable?.type, 'query', `${name} is a query variable`);
-      assert.deepEqual(variable?.datasource, { type: 'prometheus', uid: '${datasource}' });
+      assert.deepEqual(variable?.datasource, DATASOURCE);
       assert.ok(labelValuesQuery(variable).selector);
     }
     for (const panel of panels) {
@@ -173,11 +175,19 @@ describe('deploy/grafana dashboard', () => {
     });
 
     it("lists the app and both gateways in the variables' label_values", async () => {
-      const nodes = await waitFor(async () => {
-        const values = await variableValues('node');
-        return values.length === 2 ? values : undefined;
-      }, 'the two gateways in the node variable', 15_000, 200);
-      assert.ok(nodes.every((n) => n.includes('gateway')), `gateway nodes: ${nodes.join(', ')}`);
+      const nodes = await waitFor(
+        async () => {
+          const values = await variableValues('node');
+          return values.length === 2 ? values : undefined;
+        },
+        'the two gateways in the node variable',
+        15_000,
+        200,
+      );
+      assert.ok(
+        nodes.every((n) => n.includes('gateway')),
+        `gateway nodes: ${nodes.join(', ')}`,
+      );
       assert.ok((await variableValues('app_id')).includes(APP.id));
     });
 

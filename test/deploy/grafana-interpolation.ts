@@ -16,7 +16,7 @@ export interface GrafanaTime {
   readonly scrapeIntervalSeconds: number;
 }
 
-export function grafanaIntervals(time: GrafanaTime): { interval: string; rateInterval: string } {
+function grafanaIntervals(time: GrafanaTime): { interval: string; rateInterval: string } {
   // Grafana rounds to a "nice" interval; whole seconds, never under the scrape interval, is that here.
   const interval = Math.max(time.scrapeIntervalSeconds, Math.ceil(time.rangeSeconds / time.maxDataPoints));
   const rateInterval = Math.max(interval + time.scrapeIntervalSeconds, 4 * time.scrapeIntervalSeconds);
