@@ -22,6 +22,8 @@
 #   BENCH_SERVERS="embedded cluster baseline"   which servers to run
 #   BENCH_MEASUREMENTS="fanout-max fanout-latency idle many-channels-max"
 #   BENCH_SKIP_BUILD=1            use dist/ as it is (no npm run build)
+#   BENCH_TRACES_SAMPLER_ARG=     Herald with tracing on at this sampling ratio (0.01, 1): an OTLP
+#                                 sink (loadtest/runner/src/otlp-sink.ts) takes the spans; unset: tracing off
 # Quick run: BENCH_SUBSCRIBERS=300 BENCH_CHANNELS=300 BENCH_IDLE_CONNECTIONS=500 \
 #            BENCH_DURATION=3 BENCH_STEP_DURATION=2 BENCH_IDLE_HOLD=2 make bench
 set -euo pipefail
@@ -93,6 +95,17 @@ stop_all() {
   TEMP_DIRS=()
 }
 trap stop_all EXIT INT TERM
+
+# Tracing on: every Herald process of the run exports to one sink, sampled at the given ratio.
+if [ -n "${BENCH_TRACES_SAMPLER_ARG:-}" ]; then
+  sink_port=$(free_port)
+  node dist/loadtest/runner/src/otlp-sink.js "$sink_port" >"$RESULTS/otlp-sink.log" 2>&1 &
+  SINK_PID=$!
+  trap 'stop_all; kill -TERM $SINK_PID 2>/dev/null || true' EXIT INT TERM
+  export OTEL_EXPORTER_OTLP_ENDPOINT="http://127.0.0.1:$sink_port" OTEL_TRACES_SAMPLER=parentbased_traceidratio
+  export OTEL_TRACES_SAMPLER_ARG="$BENCH_TRACES_SAMPLER_ARG"
+  echo "bench: tracing on, sampling ratio $OTEL_TRACES_SAMPLER_ARG, spans to the sink on port $sink_port"
+fi
 
 wait_ready() {      # wait_ready PORT PID
   for _ in $(seq 1 300); do

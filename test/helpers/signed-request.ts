@@ -21,6 +21,8 @@ export interface SignedRequestOptions {
   readonly timestamp?: number;
   /** Replaces or removes (undefined) auth parameters after signing, e.g. `{ body_md5: '0' }`. */
   readonly override?: Record<string, string | undefined>;
+  /** Extra request headers (a caller's `traceparent`). */
+  readonly headers?: Record<string, string>;
 }
 
 export interface ApiResponse {
@@ -55,7 +57,7 @@ export async function signedRequest(endpoint: Endpoint, app: AppCredentials, opt
   const response = await fetch(signedUrl(endpoint, app, options), {
     method,
     body,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...options.headers },
     signal: AbortSignal.timeout(5000),
   });
   const text = await response.text();

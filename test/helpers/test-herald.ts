@@ -45,7 +45,7 @@ export async function startTestHerald(options: { apps?: TestApp[]; env?: Record<
     appsFile: writeAppsFile(apps),
   });
   const logger = options.logger ?? createLogger({ level: config.server.logLevel, name: 'test-herald' });
-  const herald = await startEmbedded(config, logger, options.clock);
+  const herald = await startEmbedded(config, logger, { clock: options.clock });
   return {
     ...herald,
     stop: herald.stop,

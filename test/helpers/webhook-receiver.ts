@@ -19,6 +19,8 @@ export interface RawWebhookRequest {
   readonly body: string;
   readonly key: string;
   readonly signature: string;
+  /** The W3C trace context Herald sent (tracing on, sampled events), '' otherwise. */
+  readonly traceparent: string;
 }
 
 export interface WebhookReceiver {
@@ -59,7 +61,12 @@ export async function startWebhookReceiver(app: { id: string; key: string; secre
   const server: Server = createServer((request, response) => {
     void (async () => {
       const rawBody = await readBody(request);
-      raw.push({ body: rawBody, key: String(request.headers['x-pusher-key'] ?? ''), signature: String(request.headers['x-pusher-signature'] ?? '') });
+      raw.push({
+        body: rawBody,
+        key: String(request.headers['x-pusher-key'] ?? ''),
+        signature: String(request.headers['x-pusher-signature'] ?? ''),
+        traceparent: String(request.headers.traceparent ?? ''),
+      });
       const webhook = sdk.webhook({ headers: request.headers as Record<string, string>, rawBody });
       if (!webhook.isValid()) {
         invalid += 1;

@@ -10,6 +10,7 @@ import type { EventJournal } from '../../core/src/journal/event-journal';
 import type { Logger } from '../../core/src/logging/logger';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import { errorResponse } from './api-error-response';
 import { ApiRateLimit } from './api-rate-limit';
 import { bodyContentTypeRefusal, saysNoContentType } from './body-content-type';
@@ -18,6 +19,7 @@ import { EventPublisher } from './event-publisher';
 import { eventsEndpoint, type RequestInterceptor } from './events-endpoint';
 import { parseJsonBody } from './json-body';
 import { authenticate } from './request-auth';
+import { RequestSpan } from './request-span';
 import { channelRoutes } from './routes/channels';
 import { type DeadLetterAccess, deadLetterRoutes } from './routes/dead-letters';
 import { batchEventsRoute } from './routes/events';
@@ -37,6 +39,7 @@ export interface ApiOptions {
   readonly deadLetters: DeadLetterAccess;
   /** The largest request body accepted (apiBodyLimit), by the events endpoint and fastify alike. */
   readonly bodyLimit: number;
+  readonly tracing: Tracing;
 }
 
 /** The largest request body any app may send: a full batch of maximum-size events, escaped. */
@@ -58,7 +61,7 @@ export class Api implements HeraldService {
   private readonly rateLimit: ApiRateLimit;
 
   constructor(private readonly options: ApiOptions) {
-    this.publisher = new EventPublisher(options.bus, options.journal, options.clock, options.busTimeoutMs, options.cache);
+    this.publisher = new EventPublisher(options.bus, options.journal, options.clock, options.busTimeoutMs, options.cache, options.tracing);
     this.channelInfo = new ChannelInfoClient(options.bus, options.busTimeoutMs);
     this.rateLimit = new ApiRateLimit(options.clock);
     this.eventsEndpoint = eventsEndpoint({ ...options, publisher: this.publisher, channelInfo: this.channelInfo, rateLimit: this.rateLimit });
@@ -79,6 +82,16 @@ export class Api implements HeraldService {
   async register(fastify: FastifyInstance): Promise<void> {
     const { options } = this;
     await fastify.register(async (api) => {
+      if (options.tracing.enabled) {
+        const { tracing } = options;
+        api.addHook('onRequest', async (request, reply) => {
+          const span = RequestSpan.start(tracing, request.method, request.routeOptions.url ?? 'unmatched', request.url, request.headers);
+          request.heraldSpan = span;
+          reply.header('traceparent', span.traceparent);
+        });
+        api.addHook('onResponse', async (request, reply) => request.heraldSpan?.end(reply.statusCode));
+      }
+
       // The Content-Type rule of every API body (body-content-type.ts), before fastify reads it.
       api.addHook('onRequest', async (request) => {
         const refusal = bodyContentTypeRefusal(request.headers);
@@ -103,12 +116,14 @@ export class Api implements HeraldService {
       api.addHook('preHandler', async (request, reply) => {
         const app = authenticate(request, options.apps, options.clock, options.maxSkewSeconds);
         request.herald = { app };
+        request.heraldSpan?.setApp(app.id);
         const rateHeaders = this.rateLimit.admit(app);
         if (rateHeaders) reply.headers(rateHeaders);
       });
 
       api.setErrorHandler((error, request, reply) => {
-        const answer = errorResponse(error, options.logger, request.url);
+        const logger = request.heraldSpan ? options.logger.child(request.heraldSpan.logFields()) : options.logger;
+        const answer = errorResponse(error, logger, request.url);
         return reply.code(answer.status).headers(answer.headers).send(answer.body);
       });
 

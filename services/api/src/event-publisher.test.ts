@@ -6,6 +6,7 @@ import { systemClock } from '../../core/src/clock';
 import { appSchema } from '../../core/src/config/app-schema';
 import { BusEventJournal } from '../../core/src/journal/bus-event-journal';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
+import { tracingOff } from '../../core/src/tracing/tracing';
 import { ApiError, apiErrors } from './api-errors';
 import { EventPublisher } from './event-publisher';
 
@@ -30,7 +31,7 @@ describe('EventPublisher.drain', () => {
     const bus = new HeldBus();
     const published: string[] = [];
     bus.subscribe(subjects.channel(APP.id, 'c'), () => published.push('c'));
-    const publisher = new EventPublisher(bus, new BusEventJournal(bus), systemClock, 1000, new MemoryCacheStore(systemClock));
+    const publisher = new EventPublisher(bus, new BusEventJournal(bus), systemClock, 1000, new MemoryCacheStore(systemClock), tracingOff());
 
     const underWay = [publisher.publish(APP, [TRIGGER]), publisher.terminateUserConnections(APP, 'u1')];
     let drained = false;

@@ -6,6 +6,7 @@
  */
 
 import { randomUUID } from 'node:crypto';
+import type { Context } from '@opentelemetry/api';
 import type { App } from '../../core/src/apps/app-registry';
 import type { Bus } from '../../core/src/bus/bus';
 import { subjects } from '../../core/src/bus/subjects';
@@ -17,7 +18,9 @@ import { apiEventNameProblem } from '../../core/src/protocol/event-names';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../core/src/protocol/json-depth';
 import type { CacheStore } from '../../core/src/stores/cache-store';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import { apiErrors } from './api-errors';
+import { PublishSpans } from './publish-spans';
 
 const SOCKET_ID = /^\d+\.\d+$/;
 
@@ -99,6 +102,7 @@ export class EventPublisher {
     private readonly clock: Clock,
     private readonly confirmTimeoutMs: number,
     private readonly cache: CacheStore,
+    private readonly tracing: Tracing,
   ) {}
 
   /**
@@ -114,11 +118,11 @@ export class EventPublisher {
     await this.idle;
   }
 
-  /** Publishes every event and waits until the bus has them. */
-  async publish(app: App, triggers: readonly TriggerRequest[]): Promise<void> {
+  /** Publishes every event and waits until the bus has them; `trace` is the request's span context (tracing on). */
+  async publish(app: App, triggers: readonly TriggerRequest[], trace?: Context): Promise<void> {
     this.admit();
     try {
-      await this.publishNow(app, triggers);
+      await this.publishNow(app, triggers, trace);
     } finally {
       this.settle();
     }
@@ -144,22 +148,27 @@ export class EventPublisher {
     if (this.inFlight === 0) this.onIdle?.();
   }
 
-  private async publishNow(app: App, triggers: readonly TriggerRequest[]): Promise<void> {
+  private async publishNow(app: App, triggers: readonly TriggerRequest[], trace: Context | undefined): Promise<void> {
     if (!this.bus.isConnected()) throw apiErrors.busUnavailable();
     const publishedAtMs = this.clock.now();
     await this.rememberForCacheChannels(app, triggers);
+    const spans = this.tracing.enabled && trace ? new PublishSpans(this.tracing, trace, this.bus.messagingSystem) : undefined;
     const entries: JournalEntry[] = [];
     for (const trigger of triggers) {
       for (const channel of trigger.channels) {
-        const subject = channel.startsWith(SERVER_TO_USER_PREFIX) ? subjects.user(app.id, channel.slice(SERVER_TO_USER_PREFIX.length)) : subjects.channel(app.id, channel);
+        const toUser = channel.startsWith(SERVER_TO_USER_PREFIX);
+        const subject = toUser ? subjects.user(app.id, channel.slice(SERVER_TO_USER_PREFIX.length)) : subjects.channel(app.id, channel);
+        const id = randomUUID();
+        const carrier = spans?.start({ id, appId: app.id, channel, name: trigger.name, dataBytes: Buffer.byteLength(trigger.data), toUser });
         const data = encodeEvent({
-          id: randomUUID(),
+          id,
           appId: app.id,
           channel,
           name: trigger.name,
           data: trigger.data,
           excludeSocketId: trigger.socketId ?? '',
           publishedAtMs,
+          ...carrier,
         });
         entries.push({ subject, data });
       }
@@ -167,8 +176,10 @@ export class EventPublisher {
     try {
       await this.journal.publish(entries, this.confirmTimeoutMs);
     } catch (err) {
+      spans?.failed(err as Error);
       throw apiErrors.publishUnconfirmed({ reason: (err as Error).message });
     }
+    spans?.confirmed();
   }
 
   /** Cache channels keep their last event; stored before publishing so a new subscriber cannot miss it. */

@@ -10,12 +10,15 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
+import { withContext } from '../../core/src/tracing/event-trace-context';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import { errorResponse, JSON_CONTENT_TYPE, sendErrorResponse } from './api-error-response';
 import { apiErrors } from './api-errors';
 import type { ApiRateLimit } from './api-rate-limit';
 import { bodyContentTypeRefusal } from './body-content-type';
 import { parseJsonBody } from './json-body';
 import { verifySignedRequest } from './request-auth';
+import { RequestSpan } from './request-span';
 import { type EventRoutesOptions, triggerEvent } from './routes/events';
 
 /** Handles the request and returns true, or returns false and leaves it alone. */
@@ -23,6 +26,7 @@ export type RequestInterceptor = (request: IncomingMessage, response: ServerResp
 
 export interface EventsEndpointOptions extends EventRoutesOptions {
   readonly apps: AppRegistry;
+  readonly tracing: Tracing;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly maxSkewSeconds: number;
@@ -48,29 +52,36 @@ interface Counted {
   rateHeaders?: Record<string, string>;
 }
 
+const ROUTE = '/apps/:app_id/events';
+
 export function eventsEndpoint(options: EventsEndpointOptions): RequestInterceptor {
-  const trigger = async (appId: string, url: string, rawBody: string, counted: Counted): Promise<object> => {
+  const trigger = async (appId: string, url: string, rawBody: string, counted: Counted, span: RequestSpan | undefined): Promise<object> => {
     const body = parseJsonBody(rawBody);
     const app = options.apps.byId(appId);
     if (!app) throw apiErrors.unknownApp({ appId });
+    span?.setApp(app.id);
     verifySignedRequest(app, { method: 'POST', url, rawBody }, options.clock, options.maxSkewSeconds);
     counted.rateHeaders = options.rateLimit.admit(app);
-    return triggerEvent(app, body, options);
+    return triggerEvent(app, body, options, span?.context);
   };
 
-  const succeed = (response: ServerResponse, body: object, rateHeaders: Record<string, string> | undefined): void => {
+  /** The headers every answer adds: the rate headers once counted, the trace's traceparent with tracing on. */
+  const extraHeaders = (counted: Counted | undefined, span: RequestSpan | undefined): Record<string, string> | undefined => {
+    if (!span) return counted?.rateHeaders;
+    return { ...counted?.rateHeaders, traceparent: span.traceparent };
+  };
+
+  const succeed = (response: ServerResponse, body: object, extra: Record<string, string> | undefined): void => {
     const text = JSON.stringify(body);
     const length = Buffer.byteLength(text);
-    response.writeHead(
-      200,
-      rateHeaders ? { ...rateHeaders, 'content-type': JSON_CONTENT_TYPE, 'content-length': length } : { 'content-type': JSON_CONTENT_TYPE, 'content-length': length },
-    );
+    response.writeHead(200, extra ? { ...extra, 'content-type': JSON_CONTENT_TYPE, 'content-length': length } : { 'content-type': JSON_CONTENT_TYPE, 'content-length': length });
     response.end(text);
   };
 
-  const fail = (response: ServerResponse, err: unknown, url: string, rateHeaders: Record<string, string> | undefined): void => {
+  const fail = (response: ServerResponse, err: unknown, url: string, extra: Record<string, string> | undefined): number => {
     const answer = errorResponse(err, options.logger, url);
-    sendErrorResponse(response, rateHeaders ? { ...answer, headers: { ...rateHeaders, ...answer.headers } } : answer);
+    sendErrorResponse(response, extra ? { ...answer, headers: { ...extra, ...answer.headers } } : answer);
+    return answer.status;
   };
 
   return (request, response) => {
@@ -78,9 +89,10 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     const url = request.url ?? '';
     const segment = EVENTS_PATH.exec(url)?.[1];
     if (segment === undefined) return false;
+    const span = options.tracing.enabled ? RequestSpan.start(options.tracing, 'POST', ROUTE, url, request.headers) : undefined;
     const refusal = bodyContentTypeRefusal(request.headers);
     if (refusal) {
-      fail(response, refusal, url, undefined);
+      span?.end(fail(response, refusal, url, extraHeaders(undefined, span)));
       return true;
     }
 
@@ -93,12 +105,25 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
       else chunks.push(chunk);
     });
     request.on('end', () => {
-      if (tooLarge) return fail(response, apiErrors.bodyTooLarge(), url, undefined);
+      if (tooLarge) {
+        span?.end(fail(response, apiErrors.bodyTooLarge(), url, extraHeaders(undefined, span)));
+        return;
+      }
       const counted: Counted = {};
-      trigger(decodedAppId(segment), url, Buffer.concat(chunks).toString('utf8'), counted).then(
-        (body) => succeed(response, body, counted.rateHeaders),
-        (err: unknown) => fail(response, err, url, counted.rateHeaders),
-      );
+      const run = () =>
+        trigger(decodedAppId(segment), url, Buffer.concat(chunks).toString('utf8'), counted, span).then(
+          (body) => {
+            succeed(response, body, extraHeaders(counted, span));
+            span?.end(200);
+          },
+          (err: unknown) => {
+            const status = fail(response, err, url, extraHeaders(counted, span));
+            span?.end(status);
+          },
+        );
+      // Inside the span's context, log lines written on the way carry its trace_id.
+      if (span) withContext(span.context, run);
+      else run();
     });
     request.on('error', (err) => options.logger.debug({ err }, 'api request aborted'));
     return true;

@@ -12,6 +12,7 @@ import { FakePresenceService } from './testing/fake-presence-service';
 
 /** A LocalBus that writes down, in order, what the registry asks of it. */
 class RecordingBus implements Bus {
+  readonly messagingSystem = 'herald_local';
   readonly inner = new LocalBus();
   readonly log: string[];
   /** Subscribes refused from now on (a closing bus). */

@@ -15,6 +15,10 @@ import { ProtocolError, PusherErrors } from '../../core/src/protocol/errors';
 import type { ClientFrame } from '../../core/src/protocol/frames';
 import { exceedsJsonDepth, MAX_JSON_DEPTH } from '../../core/src/protocol/json-depth';
 import type { CacheStore } from '../../core/src/stores/cache-store';
+import { traceCarrier } from '../../core/src/tracing/event-trace-context';
+import { startPublishSpan } from '../../core/src/tracing/publish-span';
+import { ATTR_HERALD_SOCKET_ID } from '../../core/src/tracing/span-attributes';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import { type WebhookSink, wantsWebhook } from '../../core/src/webhooks/webhook-sink';
 import type { Connection } from './connection';
 
@@ -25,6 +29,8 @@ export interface ClientEventsOptions {
   readonly cache: CacheStore;
   /** Hears about failures to store a cache channel's last event. */
   readonly onCacheError: (err: unknown, channel: string) => void;
+  /** With tracing on, each client event starts a trace (as the sampler decides) that its deliveries and webhook continue. */
+  readonly tracing: Tracing;
 }
 
 export class ClientEvents {
@@ -62,10 +68,15 @@ export class ClientEvents {
     if (kind.cache) {
       this.options.cache.set(app.id, channel, { name: frame.event, data }, app.limits.cacheTtlSeconds).catch((err: unknown) => this.options.onCacheError(err, channel));
     }
-    this.options.bus.publish(
+    const id = randomUUID();
+    const { tracing, bus } = this.options;
+    const span = tracing.enabled ? startPublishSpan(tracing, bus.messagingSystem, { id, appId: app.id, channel, name: frame.event, dataBytes: size, toUser: false }) : undefined;
+    if (span) span.setAttribute(ATTR_HERALD_SOCKET_ID, connection.socketId);
+    const carrier = span ? traceCarrier(span.spanContext()) : undefined;
+    bus.publish(
       subjects.channel(app.id, channel),
       encodeEvent({
-        id: randomUUID(),
+        id,
         appId: app.id,
         channel,
         name: frame.event,
@@ -73,8 +84,10 @@ export class ClientEvents {
         excludeSocketId: connection.socketId,
         publishedAtMs: now,
         userId: userId ?? '',
+        ...carrier,
       }),
     );
+    span?.end();
     if (wantsWebhook(app, 'client_event')) {
       this.options.webhooks.emit({
         id: randomUUID(),
@@ -86,6 +99,7 @@ export class ClientEvents {
         socketId: connection.socketId,
         userId: userId ?? '',
         timeMs: now,
+        ...carrier,
       });
     }
   }

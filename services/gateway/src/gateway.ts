@@ -18,6 +18,8 @@ import { connectionEstablishedFrame, errorFrame } from '../../core/src/protocol/
 import type { ReadinessCheck } from '../../core/src/service/health-routes';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
 import type { CacheStore } from '../../core/src/stores/cache-store';
+import { sampledTraceId } from '../../core/src/tracing/traceparent';
+import { type Tracing, tracingOff } from '../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { ActivityMonitor } from './activity-monitor';
 import { ChannelRegistry } from './channel-registry';
@@ -25,7 +27,8 @@ import { ClientEvents } from './client-events';
 import { Connection, type ConnectionContext } from './connection';
 import { type AdmissionConfig, ConnectionAdmission } from './connection-admission';
 import { ConnectionQuota } from './connection-quota';
-import { fanOut } from './fanout';
+import { DeliverySpans } from './delivery-spans';
+import { type FanOutResult, fanOut } from './fanout';
 import { FrameHandler } from './frame-handler';
 import { FrameRateLimit } from './frame-rate-limit';
 import { GapRecovery } from './gap-recovery';
@@ -68,6 +71,8 @@ export interface GatewayOptions {
   readonly webhooks: WebhookSink;
   /** Where a gateway cut off from the bus replays what it missed (when the journal keeps events). */
   readonly journal: EventJournal;
+  /** Consumer spans for sampled events, client events, signin and authorised subscribes (default: off). */
+  readonly tracing?: Tracing;
 }
 
 export class Gateway implements HeraldService {
@@ -90,10 +95,16 @@ export class Gateway implements HeraldService {
   private readonly connections = new Set<Connection>();
   private readonly connectionContext: ConnectionContext;
   private readonly writes = new TurnBatchedWrites();
+  /** What each fan-out did (one object, refilled per event). */
+  private readonly lastDelivery: FanOutResult = { event: undefined, frameBytes: 0 };
+  /** With tracing on only. */
+  private readonly deliverySpans: DeliverySpans | undefined;
   private accepting = true;
 
   constructor(private readonly options: GatewayOptions) {
     const { bus, logger, clock, config, gatewayId } = options;
+    const tracing = options.tracing ?? tracingOff();
+    this.deliverySpans = tracing.enabled ? new DeliverySpans(tracing, bus.messagingSystem) : undefined;
     this.metrics = new GatewayMetrics(options.metrics);
     this.connectionContext = {
       maxBufferedBytes: config.maxSocketBufferBytes,
@@ -118,7 +129,10 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (channel, data) => {
         try {
-          this.metrics.messagesDelivered.inc(fanOut(channel, data, this.replicated, this.recentIds));
+          const startedAt = this.deliverySpans ? performance.now() : 0;
+          const delivered = fanOut(channel, data, this.replicated, this.recentIds, this.lastDelivery);
+          this.metrics.messagesDelivered.inc(delivered);
+          this.traceDelivery(delivered, startedAt, false);
         } catch (err) {
           logger.error({ err, channel: channel.name }, 'could not deliver a bus message');
         }
@@ -134,7 +148,10 @@ export class Gateway implements HeraldService {
       interestTimeoutMs: config.busTimeoutMs,
       onMessage: (user, data) => {
         try {
-          this.metrics.messagesDelivered.inc(deliverToUser(user, data, this.replicated, this.recentIds));
+          const startedAt = this.deliverySpans ? performance.now() : 0;
+          const delivered = deliverToUser(user, data, this.replicated, this.recentIds, this.lastDelivery);
+          this.metrics.messagesDelivered.inc(delivered);
+          this.traceDelivery(delivered, startedAt, true);
         } catch (err) {
           logger.error({ err, userId: user.userId }, 'could not deliver a user message');
         }
@@ -168,6 +185,7 @@ export class Gateway implements HeraldService {
       cache,
       webhooks,
       onCacheError: (err, channel) => logger.warn({ err, channel }, 'could not store a cache channel event'),
+      tracing,
     });
     this.frames = new FrameHandler(
       this.subscriptions,
@@ -311,6 +329,13 @@ export class Gateway implements HeraldService {
     });
 
     connection.send(connectionEstablishedFrame(connection.socketId, config.activityTimeoutSeconds));
+  }
+
+  /** A consumer span for an event of a sampled trace; unsampled events stop at the traceparent check. */
+  private traceDelivery(recipients: number, startedAt: number, toUser: boolean): void {
+    const event = this.lastDelivery.event;
+    if (!this.deliverySpans || !event || sampledTraceId(event.traceparent) === undefined) return;
+    this.deliverySpans.record({ event, recipients, frameBytes: this.lastDelivery.frameBytes, startedAt, toUser });
   }
 
   private closed(connection: Connection): void {

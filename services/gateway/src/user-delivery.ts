@@ -8,11 +8,14 @@ import { PusherErrors } from '../../core/src/protocol/errors';
 import { channelEventFrame, userEventFrame } from '../../core/src/protocol/frames';
 import { TERMINATE_CONNECTIONS_EVENT } from '../../core/src/protocol/internal-events';
 import { serverTextFrame } from '../../core/src/protocol/websocket-frame';
+import type { FanOutResult } from './fanout';
 import type { RecentEventIds } from './recent-event-ids';
 import type { ReplicatedEventFilter } from './replicated-event-filter';
 import type { LocalUser } from './user-registry';
 
-export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: ReplicatedEventFilter, recent?: RecentEventIds): number {
+/** `result` as for fanOut: the event and frame size when something was sent. */
+export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: ReplicatedEventFilter, recent?: RecentEventIds, result?: FanOutResult): number {
+  if (result) result.event = undefined;
   if (user.sockets.size === 0) return 0;
   const event = decodeEvent(data);
   if (event.replicated && !replicated.firstSighting(event.id)) return 0;
@@ -22,6 +25,10 @@ export function deliverToUser(user: LocalUser, data: Uint8Array, replicated: Rep
     return 0;
   }
   const frame = serverTextFrame(event.channel ? channelEventFrame(event.name, event.channel, event.data) : userEventFrame(event.name, event.data));
+  if (result) {
+    result.event = event;
+    result.frameBytes = frame.length;
+  }
   let delivered = 0;
   for (const connection of user.sockets) {
     if (connection.socketId === event.excludeSocketId) continue;

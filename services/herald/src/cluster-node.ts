@@ -12,11 +12,13 @@ import { BusEventJournal } from '../../core/src/journal/bus-event-journal';
 import { JetStreamEventJournal } from '../../core/src/journal/jetstream-event-journal';
 import type { Logger } from '../../core/src/logging/logger';
 import { JetStreamCacheStore } from '../../core/src/stores/jetstream-cache-store';
+import { startTracing } from '../../core/src/tracing/start-tracing';
 import { JetStreamWebhookQueue } from '../../core/src/webhooks/jetstream-webhook-queue';
 import { DEFAULT_PORTS } from './default-ports';
 import { runWithWorkers } from './gateway-workers';
 import { type Roles, startNode } from './node';
 import { onShutdownSignal } from './shutdown';
+import { HERALD_VERSION } from './version';
 
 export type ClusterCommand = 'gateway' | 'presence' | 'api' | 'webhooks' | 'all';
 
@@ -66,6 +68,7 @@ async function startProcess(command: ClusterCommand, config: HeraldConfig, logge
     cache: await JetStreamCacheStore.open(bus.natsConnection(), systemClock),
     webhooks: await JetStreamWebhookQueue.open({ nc: bus.natsConnection(), clock: systemClock, logger: log, ackWaitMs: config.server.webhookAckWaitMs }),
   };
+  const tracing = startTracing(process.env, { serviceName: `herald-${command}`, instanceId: id, version: HERALD_VERSION });
   const node = await startNode({
     config,
     logger: log,
@@ -76,9 +79,13 @@ async function startProcess(command: ClusterCommand, config: HeraldConfig, logge
     nodeId: id,
     presenceSyncGraceMs: config.server.presenceSyncGraceMs,
     drainShare: workers,
+    tracing: tracing.tracing,
   });
-  log.info({ command, port: node.port, nats: bus.connectedServer() }, 'herald started');
-  onShutdownSignal(log, () => node.stop());
+  log.info({ command, port: node.port, nats: bus.connectedServer(), tracing: tracing.tracing.enabled }, 'herald started');
+  onShutdownSignal(log, async () => {
+    await node.stop();
+    await tracing.shutdown();
+  });
 }
 
 export async function runClusterNode(command: ClusterCommand, config: HeraldConfig, logger: Logger): Promise<void> {

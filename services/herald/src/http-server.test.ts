@@ -19,6 +19,7 @@ import { appSchema } from '../../core/src/config/app-schema';
 import { BusEventJournal } from '../../core/src/journal/bus-event-journal';
 import { createLogger } from '../../core/src/logging/logger';
 import { MemoryCacheStore } from '../../core/src/stores/memory-cache-store';
+import { tracingOff } from '../../core/src/tracing/tracing';
 import { MemoryWebhookQueue } from '../../core/src/webhooks/memory-webhook-queue';
 import { createHttpServer } from './http-server';
 
@@ -77,6 +78,7 @@ describe('HTTP server', () => {
       journal: new BusEventJournal(bus),
       clock: systemClock,
       logger,
+      tracing: tracingOff(),
       maxSkewSeconds: 600,
       busTimeoutMs: 1000,
       cache: new MemoryCacheStore(systemClock),

@@ -4,19 +4,26 @@ import { ConfigError } from '../../core/src/config/config-error';
 import { type HeraldConfig, loadConfig } from '../../core/src/config/load-config';
 import { nonNumericAppIdWarning } from '../../core/src/config/numeric-app-ids';
 import { createLogger, type Logger } from '../../core/src/logging/logger';
+import { traceLogFields } from '../../core/src/tracing/log-trace-fields';
+import { startTracing, tracingWanted } from '../../core/src/tracing/start-tracing';
 import { startupBanner } from './banner';
 import { type CliArgs, parseCli, USAGE } from './cli-args';
 import { runClusterNode } from './cluster-node';
 import { startEmbedded } from './embedded';
 import { runLocalCluster } from './local-cluster';
 import { onShutdownSignal } from './shutdown';
+import { HERALD_VERSION } from './version';
 
 async function runEmbedded(config: HeraldConfig, logger: Logger): Promise<void> {
-  const herald = await startEmbedded(config, logger);
+  const tracing = startTracing(process.env, { serviceName: 'herald', instanceId: 'embedded', version: HERALD_VERSION });
+  const herald = await startEmbedded(config, logger, { tracing: tracing.tracing });
   const apps = { apps: herald.appRegistry.all(), appsSource: config.appsSource, secretsIn: config.secretsIn };
   const metrics = herald.metricsPort === undefined ? undefined : { host: config.server.metricsHost ?? herald.host, port: herald.metricsPort };
   process.stdout.write(`${startupBanner(herald.port, herald.host, apps, metrics)}\n`);
-  onShutdownSignal(logger, () => herald.stop());
+  onShutdownSignal(logger, async () => {
+    await herald.stop();
+    await tracing.shutdown();
+  });
 }
 
 function parseOrExit(): CliArgs {
@@ -47,7 +54,7 @@ async function main(): Promise<void> {
     return;
   }
   const config = configOrExit(args);
-  const logger = createLogger({ level: config.server.logLevel, name: 'herald' });
+  const logger = createLogger({ level: config.server.logLevel, name: 'herald', mixin: tracingWanted(process.env) ? traceLogFields : undefined });
   const appIdWarning = nonNumericAppIdWarning(config.apps.map((a) => a.id));
   if (appIdWarning) logger.warn(appIdWarning);
   switch (args.command) {

@@ -18,6 +18,7 @@ import { busReadiness, type ReadinessCheck, registerHealthRoutes, registerLivene
 import { createMetricsRegistry } from '../../core/src/service/metrics';
 import { ServiceGroup } from '../../core/src/service/service-group';
 import type { CacheStore } from '../../core/src/stores/cache-store';
+import { type Tracing, tracingOff } from '../../core/src/tracing/tracing';
 import type { WebhookQueue } from '../../core/src/webhooks/webhook-queue';
 import { Gateway } from '../../gateway/src/gateway';
 import { Presence } from '../../presence/src/presence';
@@ -58,6 +59,8 @@ export interface NodeOptions {
   readonly drainShare?: number;
   /** Where the apps come from (default: opened from `config`: the apps file, or PostgreSQL). Closed by stop(). */
   readonly appStore?: AppStore;
+  /** What every role traces with (default: off). */
+  readonly tracing?: Tracing;
 }
 
 export interface RunningNode {
@@ -81,6 +84,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const { config, logger, bus, roles, nodeId, stores } = options;
   const { server } = config;
   const clock = options.clock ?? systemClock;
+  const tracing = options.tracing ?? tracingOff();
   const appStore = options.appStore ?? (await openAppStore(config, logger));
   const apps = appStore.registry;
   const metrics = createMetricsRegistry({ node: nodeId });
@@ -97,6 +101,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         syncGraceMs: options.presenceSyncGraceMs,
         defaultLeaseTtlMs: server.leaseTtlMs,
         webhooks: stores.webhooks,
+        tracing,
       })
     : undefined;
   if (presence) checks.push({ name: 'presence', check: () => (presence.isReady() ? null : 'gathering gateway state') });
@@ -114,6 +119,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         cache: stores.cache,
         webhooks: stores.webhooks,
         journal: stores.journal,
+        tracing,
       })
     : undefined;
   if (gateway) checks.push(gateway.readiness());
@@ -130,6 +136,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
           timeoutMs: server.webhookTimeoutMs,
           retryWindowMs: server.webhookRetryWindowMs,
         },
+        tracing,
       })
     : undefined;
 
@@ -146,6 +153,7 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
         cache: stores.cache,
         deadLetters: stores.webhooks,
         bodyLimit,
+        tracing,
       })
     : undefined;
 

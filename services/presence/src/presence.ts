@@ -27,6 +27,7 @@ import {
 import type { Logger } from '../../core/src/logging/logger';
 import { safely } from '../../core/src/logging/safely';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
+import type { Tracing } from '../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../core/src/webhooks/webhook-sink';
 import { answerChannelQuery } from './channel-queries';
 import { LeaseTable } from './lease-table';
@@ -50,6 +51,8 @@ export interface PresenceOptions {
   readonly webhooks: WebhookSink;
   /** Interval of pusher_internal:subscription_count per channel. */
   readonly subscriptionCountIntervalMs?: number;
+  /** Traces the join → member_added path (default: off). */
+  readonly tracing?: Tracing;
 }
 
 const SYNC_REQUEST_INTERVAL_MS = 1000;

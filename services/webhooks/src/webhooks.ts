@@ -10,8 +10,10 @@ import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
 import type { HeraldService } from '../../core/src/service/service-lifecycle';
+import { type Tracing, tracingOff } from '../../core/src/tracing/tracing';
 import { WEBHOOK_BATCH_MAX_EVENTS, WEBHOOK_BATCH_MAX_WAIT_MS } from '../../core/src/webhooks/webhook-batching';
 import type { QueuedWebhook, WebhookQueue } from '../../core/src/webhooks/webhook-queue';
+import { AttemptSpan } from './attempt-span';
 import { DeliveryFailureLog } from './delivery-failure-log';
 import { nextRetry } from './retry-policy';
 import { WebhookBatcher } from './webhook-batcher';
@@ -44,6 +46,8 @@ export interface WebhooksOptions {
   readonly logger: Logger;
   readonly metrics: Registry;
   readonly settings: WebhookSettings;
+  /** A CLIENT span per delivery attempt of sampled events (default: off). */
+  readonly tracing?: Tracing;
 }
 
 export class Webhooks implements HeraldService {
@@ -55,9 +59,11 @@ export class Webhooks implements HeraldService {
   private readonly deadLettered: Counter;
   private readonly failureLog: DeliveryFailureLog;
   private stopped = false;
+  private readonly tracing: Tracing;
 
   constructor(private readonly options: WebhooksOptions) {
     const { settings, metrics } = options;
+    this.tracing = options.tracing ?? tracingOff();
     this.batcher = new WebhookBatcher(settings.batchMaxEvents, settings.batchMaxWaitMs, (appId, items) => {
       const delivery = this.deliver(appId, items).catch((err: unknown) => options.logger.error({ err, appId }, 'webhook delivery crashed'));
       this.inFlight.add(delivery);
@@ -107,6 +113,7 @@ export class Webhooks implements HeraldService {
           const batch = items.filter((item) => (webhook.events as readonly string[]).includes(item.event.name));
           if (batch.length === 0) return;
           for (const item of batch) wanted.add(item);
+          const span = AttemptSpan.start(this.tracing, appId, webhook.url, batch);
           const result = await sendWebhook(
             app,
             webhook,
@@ -115,7 +122,9 @@ export class Webhooks implements HeraldService {
               clock.now(),
             ),
             settings.timeoutMs,
+            span?.traceparent,
           );
+          span?.end(result.status, result.ok ? undefined : result.reason);
           if (result.ok) return;
           for (const item of batch) failures.set(item, result.reason);
           failedPosts.push({ url: webhook.url, batch, reason: result.reason });

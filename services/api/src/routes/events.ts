@@ -2,6 +2,7 @@
  * Triggering events: the answer to POST /apps/:app_id/events (`triggerEvent`, served by
  * events-endpoint.ts outside fastify) and the POST /apps/:app_id/batch_events route.
  */
+import type { Context } from '@opentelemetry/api';
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../../../core/src/apps/app-registry';
 import { classifyChannel } from '../../../core/src/protocol/channel-names';
@@ -9,6 +10,7 @@ import { apiErrors } from '../api-errors';
 import type { ChannelInfo, ChannelInfoClient } from '../channel-info-client';
 import { type EventPublisher, readTrigger, type TriggerRequest } from '../event-publisher';
 import { authenticatedApp } from '../request-auth';
+import '../request-span';
 
 export interface EventRoutesOptions {
   readonly publisher: EventPublisher;
@@ -31,10 +33,10 @@ async function channelInfoFor(app: App, triggers: readonly TriggerRequest[], cli
 }
 
 /** POST /apps/:app_id/events for an authenticated app: the answer's body (errors throw ApiError). */
-export async function triggerEvent(app: App, body: unknown, options: EventRoutesOptions): Promise<object> {
+export async function triggerEvent(app: App, body: unknown, options: EventRoutesOptions, trace?: Context): Promise<object> {
   const trigger = readTrigger(body, app, false);
   const info = await channelInfoFor(app, [trigger], options.channelInfo);
-  await options.publisher.publish(app, [trigger]);
+  await options.publisher.publish(app, [trigger], trace);
   if (trigger.info.length === 0) return {};
   const channels: Record<string, Record<string, number>> = {};
   for (const channel of trigger.channels) channels[channel] = attributes(channel, trigger.info, info.get(channel));
@@ -52,7 +54,7 @@ export async function batchEventsRoute(fastify: FastifyInstance, options: EventR
     }
     const triggers = body.batch.map((item) => readTrigger(item, app, true));
     const info = await channelInfoFor(app, triggers, options.channelInfo);
-    await options.publisher.publish(app, triggers);
+    await options.publisher.publish(app, triggers, request.heraldSpan?.context);
     if (triggers.every((t) => t.info.length === 0)) return {};
     return { batch: triggers.map((t) => attributes(t.channels[0], t.info, info.get(t.channels[0]))) };
   });

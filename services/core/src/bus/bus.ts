@@ -36,6 +36,8 @@ export interface SubscribeOptions {
 export type BusStatus = 'connected' | 'disconnected' | 'reconnected' | 'closed';
 
 export interface Bus {
+  /** What the bus is, as traces name it (`messaging.system`): `nats`, or `herald_local` in embedded mode. */
+  readonly messagingSystem: string;
   publish(subject: string, data: Uint8Array): void;
   subscribe(subject: string, handler: BusHandler, options?: SubscribeOptions): BusSubscription;
   request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Uint8Array>;

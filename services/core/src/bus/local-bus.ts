@@ -25,6 +25,7 @@ interface LocalSubscription {
 }
 
 export class LocalBus implements Bus {
+  readonly messagingSystem = 'herald_local';
   private readonly exact = new Map<string, LocalSubscription[]>();
   private wildcards: LocalSubscription[] = [];
   private readonly queueCursor = new Map<string, number>();

@@ -19,6 +19,7 @@ export interface NatsBusOptions {
 }
 
 export class NatsBus implements Bus {
+  readonly messagingSystem = 'nats';
   private connected = true;
   private closed = false;
   private pendingRoundTrip: Promise<void> | undefined;

@@ -3,11 +3,20 @@ import pino, { type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(options: { level: string; name?: string; base?: Record<string, unknown> }): Logger {
+export interface LoggerOptions {
+  level: string;
+  name?: string;
+  base?: Record<string, unknown>;
+  /** Fields added to every line, read when it is written (the active span's trace_id, with tracing on). */
+  mixin?: () => Record<string, unknown>;
+}
+
+export function createLogger(options: LoggerOptions): Logger {
   return pino({
     level: options.level,
     name: options.name,
     base: { pid: process.pid, ...options.base },
     timestamp: pino.stdTimeFunctions.isoTime,
+    ...(options.mixin ? { mixin: options.mixin } : {}),
   });
 }

@@ -39,6 +39,8 @@ export function queuedEvent(event: WebhookEventMessage): QueuedEvent {
     socketId: event.socketId ?? '',
     subscriptionCount: event.subscriptionCount ?? 0,
     timeMs: event.timeMs ?? 0,
+    traceparent: event.traceparent ?? '',
+    tracestate: event.tracestate ?? '',
   };
 }
 

@@ -14,6 +14,7 @@ import { appSchema } from '../../../core/src/config/app-schema';
 import { ManualClock } from '../../../core/src/manual-clock';
 import type { CacheStore } from '../../../core/src/stores/cache-store';
 import { MemoryCacheStore } from '../../../core/src/stores/memory-cache-store';
+import { tracingOff } from '../../../core/src/tracing/tracing';
 import type { WebhookSink } from '../../../core/src/webhooks/webhook-sink';
 import { ChannelRegistry } from '../channel-registry';
 import { ClientEvents } from '../client-events';
@@ -95,6 +96,7 @@ export class TestGateway {
       onCacheError: (err) => {
         throw err;
       },
+      tracing: tracingOff(),
     });
     this.signin = new Signin(this.users, this.presence, logger);
     this.frames = new FrameHandler(
