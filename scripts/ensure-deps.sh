@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what Herald's build and tests need on a fresh machine; does nothing when all is
-# there. Usage: scripts/ensure-deps.sh [node] [nats] [chromium] [postgres] [sdks]
+# there. Usage: scripts/ensure-deps.sh [node] [nats] [chromium] [postgres] [prometheus] [sdks]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,6 +65,12 @@ fi
 if need postgres; then
   if ! have_postgres_server; then apt_install postgresql; fi
   have_postgres_server || { echo "ensure-deps: PostgreSQL server binaries still missing after apt-get install postgresql" >&2; exit 1; }
+fi
+
+# Prometheus and promtool (Debian's 2.42): test/deploy checks the shipped alerting rules with
+# `promtool check|test rules` and scrapes a running cluster to evaluate every dashboard query.
+if need prometheus; then
+  if ! command -v promtool >/dev/null 2>&1 || ! command -v prometheus >/dev/null 2>&1; then apt_install prometheus; fi
 fi
 
 # The official Pusher SDKs of other languages and their test drivers (test/sdks/README.md),
