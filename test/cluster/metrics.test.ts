@@ -113,6 +113,11 @@ describe('cluster: metrics', () => {
     assert.equal(sumOf(m, 'herald_webhooks_attempts_total', app({ result: 'failure' })), 0);
     assert.equal(sumOf(m, 'herald_webhooks_delivery_latency_seconds_count', app()), receiver.deliveries.flatMap((d) => d.events).length);
     assert.equal(sumOf(m, 'herald_webhooks_delivered_total'), receiver.deliveries.flatMap((d) => d.events).length);
+    // The JetStream queue's depth, on the webhooks process only: every event was acked, so it is empty.
+    await waitFor(async () => sumOf(await metricsOf(cluster.webhooks[0].port), 'herald_webhooks_queue_events') === 0, 'an empty queue once all is acked', 10_000);
+    assert.equal(samplesOf(m, 'herald_webhooks_queue_events').length, 1);
+    assert.equal(samplesOf(m, 'herald_webhooks_queue_bytes').length, 1);
+    assert.equal(samplesOf(await metricsOf(cluster.gateways[0].port), 'herald_webhooks_queue_events').length, 0, 'not on a gateway');
   });
 
   it('puts the trace id of a sampled event on its latency bucket, in OpenMetrics only', async () => {

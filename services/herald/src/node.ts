@@ -90,7 +90,8 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   const apps = appStore.registry;
   const metrics = createMetricsRegistry({ node: nodeId });
   registerBusMetrics(bus, metrics);
-  stores.webhooks.registerMetrics?.(metrics);
+  // The queue's size is the webhooks service's to report (in a cluster, every process holds a handle on the same stream).
+  if (roles.webhooks) stores.webhooks.registerMetrics?.(metrics);
   const checks: ReadinessCheck[] = [busReadiness(bus)];
 
   const presence = roles.presence

@@ -13,20 +13,25 @@ const DELIVERY_LATENCY_BUCKETS = [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 
 interface AppChildren {
   readonly succeeded: Counter.Internal;
   readonly failed: Counter.Internal;
+  readonly deadLettered: Counter.Internal;
   readonly latency: Histogram.Internal<'app_id'>;
 }
 
 export class WebhookMetrics {
   readonly delivered: Counter;
   readonly failedAttempts: Counter;
-  readonly deadLettered: Counter;
   private readonly apps: PerApp<AppChildren>;
 
   constructor(registry: MetricsRegistry) {
     const registers = [registry];
     this.delivered = new Counter({ name: 'herald_webhooks_delivered_total', help: 'Webhook events accepted by every receiver', registers });
     this.failedAttempts = new Counter({ name: 'herald_webhooks_failed_attempts_total', help: 'Webhook deliveries that failed and will be retried', registers });
-    this.deadLettered = new Counter({ name: 'herald_webhooks_dead_lettered_total', help: 'Webhook events given up on and kept as dead letters', registers });
+    const deadLettered = new Counter({
+      name: 'herald_webhooks_dead_lettered_total',
+      help: 'Webhook events given up on and kept as dead letters',
+      labelNames: ['app_id'],
+      registers,
+    });
     const attempts = new Counter({
       name: 'herald_webhooks_attempts_total',
       help: 'POSTs of a batch of webhook events to one receiver, by result: success (2xx), failure',
@@ -43,8 +48,14 @@ export class WebhookMetrics {
     this.apps = new PerApp((appId) => ({
       succeeded: attempts.labels(appId, 'success'),
       failed: attempts.labels(appId, 'failure'),
+      deadLettered: deadLettered.labels(appId),
       latency: latency.labels(appId),
     }));
+  }
+
+  /** An event of `appId` given up on (its retry window is over). */
+  deadLetteredOne(appId: string): void {
+    this.apps.get(appId).deadLettered.inc();
   }
 
   /** One POST to one receiver; on success, `eventTimesMs` are the times of the events it carried. */

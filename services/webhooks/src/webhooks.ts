@@ -148,7 +148,7 @@ export class Webhooks implements HeraldService {
         retryInMs.set(item, decision.delayMs);
         item.retry(decision.delayMs);
       } else {
-        this.metrics.deadLettered.inc();
+        this.metrics.deadLetteredOne(appId);
         this.failureLog.deadLettered({ appId, attempts: item.attempt, reason });
         await item.deadLetter(reason);
       }

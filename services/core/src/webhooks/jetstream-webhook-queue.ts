@@ -7,6 +7,7 @@
  * - HERALD_WEBHOOKS_DEAD: events that ran out of retries, kept 14 days, per-app subjects.
  */
 import { AckPolicy, type JetStreamClient, type JetStreamManager, type JsMsg, type NatsConnection, nanos, headers as natsHeaders, RetentionPolicy, StorageType } from 'nats';
+import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
 import type { Clock } from '../clock';
 import { WebhookEvent, type WebhookEventMessage } from '../codec/messages';
 import type { Logger } from '../logging/logger';
@@ -44,14 +45,52 @@ async function ensureStream(
   }
 }
 
+/** A scrape waits this long for the stream's numbers, then shows the last ones it had. */
+const STREAM_INFO_TIMEOUT_MS = 1000;
+
 export class JetStreamWebhookQueue implements WebhookQueue {
   private stopConsuming: (() => void) | undefined;
+  /** The work-queue stream's depth, read from the server at each scrape (the stream is the queue: a message goes once acked). */
+  private readonly depth = {
+    events: new Gauge({
+      name: 'herald_webhooks_queue_events',
+      help: 'Webhook events in the queue (ready, being delivered, waiting to retry)',
+      registers: [],
+      collect: () => this.readDepth(),
+    }),
+    bytes: new Gauge({ name: 'herald_webhooks_queue_bytes', help: 'Bytes of the webhook events in the queue', registers: [], collect: () => this.readDepth() }),
+  };
+  /** The read under way: both gauges of one scrape share one round trip to the server. */
+  private depthRead: Promise<void> | undefined;
 
   private constructor(
     private readonly options: JetStreamWebhookQueueOptions,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
   ) {}
+
+  /** The queue depth, for the webhooks service's registry. */
+  registerMetrics(registry: Registry<RegistryContentType>): void {
+    registry.registerMetric(this.depth.events);
+    registry.registerMetric(this.depth.bytes);
+  }
+
+  private readDepth(): Promise<void> {
+    this.depthRead ??= (async () => {
+      const state = await Promise.race([
+        this.jsm.streams.info(WEBHOOK_STREAM).then((info) => info.state),
+        new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), STREAM_INFO_TIMEOUT_MS).unref()),
+      ]).catch(() => undefined);
+      // Unanswered: the gauges keep the last numbers they had.
+      if (state) {
+        this.depth.events.set(state.messages);
+        this.depth.bytes.set(state.bytes);
+      }
+    })().finally(() => {
+      this.depthRead = undefined;
+    });
+    return this.depthRead;
+  }
 
   /** Creates (or updates) the streams; fails clearly when the NATS server has no JetStream. */
   static async open(options: JetStreamWebhookQueueOptions): Promise<JetStreamWebhookQueue> {
