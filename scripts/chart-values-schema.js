@@ -22,7 +22,9 @@ function appDefinition() {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(appSchema, { target: 'draft-7', io: 'input' });
   // An app's secret may be left out: the chart generates one and keeps it across upgrades.
   const secret = { type: 'string', description: 'empty or left out: generated on install, kept on upgrades' };
-  return { ...schema, properties: { ...schema.properties, secret }, required: schema.required.filter((name) => name !== 'secret') };
+  // `id: 1` in YAML is a number; the chart writes it into the apps file as the string Herald wants.
+  const id = { anyOf: [schema.properties.id, { type: 'integer', minimum: 0 }] };
+  return { ...schema, properties: { ...schema.properties, id, secret }, required: schema.required.filter((name) => name !== 'secret') };
 }
 
 function heraldEnvDefinition() {

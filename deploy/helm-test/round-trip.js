@@ -43,6 +43,17 @@ const channel = `private-helm-test-${nonce}`;
 
 setTimeout(() => fail(`no event within ${timeoutMs} ms`), timeoutMs).unref();
 
+// Done when both have happened, in either order: the event can reach the socket before the
+// api's 200 reaches us.
+const done = { triggered: false, received: false };
+function finishWhenDone() {
+  if (!done.triggered || !done.received) return;
+  step('OK');
+  socket.removeAllListeners('close');
+  socket.close();
+  process.exit(0);
+}
+
 /** POST /apps/:id/events signed as Pusher's server SDKs sign it. */
 async function trigger() {
   const path = `/apps/${appId}/events`;
@@ -65,7 +76,9 @@ async function trigger() {
   });
   const text = await response.text();
   if (response.status !== 200) fail(`POST ${path} answered ${response.status}: ${text}`);
-  step(`triggered "round-trip" on ${channel} through ${apiUrl}`);
+  step(`triggered "round-trip" on ${channel} through ${apiUrl}: 200`);
+  done.triggered = true;
+  finishWhenDone();
 }
 
 const socket = new WebSocket(`${wsUrl}/app/${encodeURIComponent(appKey)}?protocol=7&client=herald-helm-test&version=1.0.0`);
@@ -94,10 +107,9 @@ socket.on('message', (raw) => {
       return fail(`${frame.event}: ${JSON.stringify(data)}`);
     case 'round-trip':
       if (frame.channel === channel && data?.nonce === nonce) {
-        step('the event arrived: OK');
-        socket.removeAllListeners('close');
-        socket.close();
-        process.exit(0);
+        step('the event arrived');
+        done.received = true;
+        finishWhenDone();
       }
       return;
     default:
