@@ -58,6 +58,27 @@ if need nats; then
   fi
 fi
 
+# helm: the chart's tests run `helm lint` and `helm template` (test/deploy). Built from the Go
+# module proxy like nats-server, cached per version, linked into .tools/bin. The -X flags are
+# those of helm's own release build (its Makefile): the version, and the Kubernetes version
+# `helm template` assumes (1.37, from its client-go v0.37), which a plain `go install` leaves at 1.20.
+HELM_VERSION=v3.22.0
+HELM_KUBE_MINOR=37
+if need helm; then
+  mkdir -p .tools/bin
+  built="$HERALD_TOOLS_CACHE/helm-$HELM_VERSION/helm"
+  if [ ! -x "$built" ]; then
+    command -v go >/dev/null 2>&1 || apt_install golang-go
+    echo "ensure-deps: go install helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+    ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+    for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+      ldflags="$ldflags -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$HELM_KUBE_MINOR"
+    done
+    GOBIN="$(dirname "$built")" go install -ldflags "$ldflags" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+  fi
+  ln -sfn "$built" .tools/bin/helm
+fi
+
 if need chromium; then
   if [ ! -x /usr/bin/chromium ]; then apt_install chromium; fi
 fi
