@@ -21,6 +21,8 @@ export interface NatsServerOptions {
   readonly jetstream?: boolean;
   /** `--server_name`; also names the temp dir and the log. */
   readonly name?: string;
+  /** More command-line options, e.g. `['--user', 'u', '--pass', 'p']` for a server that wants credentials. */
+  readonly args?: readonly string[];
 }
 
 export interface NatsServer {
@@ -106,6 +108,7 @@ class ManagedNatsServer implements NatsServer {
     private readonly ports: Ports,
     private readonly jetstream: boolean,
     private readonly cluster?: ClusterSettings,
+    private readonly extraArgs: readonly string[] = [],
   ) {
     this.url = `nats://127.0.0.1:${ports.client}`;
     this.logFile = join(dir, 'nats-server.log');
@@ -140,6 +143,7 @@ class ManagedNatsServer implements NatsServer {
     if (this.isRunning()) throw new Error(`nats-server ${this.name} is already running`);
     const args = ['-a', '127.0.0.1', '-p', String(this.ports.client), '-m', String(this.ports.monitor), '--server_name', this.name, '-l', this.logFile];
     if (this.jetstream) args.push('-js', '-sd', this.storeDir);
+    args.push(...this.extraArgs);
     if (this.cluster && this.ports.cluster !== undefined) {
       args.push('--cluster', `nats://127.0.0.1:${this.ports.cluster}`, '--cluster_name', this.cluster.clusterName);
       if (this.cluster.routes.length > 0) args.push('--routes', this.cluster.routes.join(','));
@@ -249,10 +253,10 @@ class ManagedNatsServer implements NatsServer {
   }
 }
 
-function newServer(name: string, ports: Ports, jetstream: boolean, cluster?: ClusterSettings): ManagedNatsServer {
+function newServer(name: string, ports: Ports, jetstream: boolean, cluster?: ClusterSettings, args?: readonly string[]): ManagedNatsServer {
   const dir = mkdtempSync(join(tmpdir(), `herald-nats-${name}-`));
   removeOnExit(dir);
-  return new ManagedNatsServer(name, dir, ports, jetstream, cluster);
+  return new ManagedNatsServer(name, dir, ports, jetstream, cluster, args);
 }
 
 /** Starts one nats-server on free ports and waits until it accepts connections. */
@@ -260,7 +264,7 @@ export async function startNatsServer(options: NatsServerOptions = {}): Promise<
   const name = options.name ?? `nats-${process.pid}-${++serial}`;
   // A free port can be taken by someone else before the server binds it: retry on new ports.
   for (let attempt = 1; ; attempt++) {
-    const server = newServer(name, { client: await freePort(), monitor: await freePort() }, options.jetstream ?? true);
+    const server = newServer(name, { client: await freePort(), monitor: await freePort() }, options.jetstream ?? true, undefined, options.args);
     try {
       server.spawn();
       await server.ready();

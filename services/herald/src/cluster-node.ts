@@ -47,6 +47,7 @@ async function startProcess(command: ClusterCommand, config: HeraldConfig, logge
   const log = logger.child({ node: id });
   const bus = await NatsBus.connect({
     servers: config.server.natsServers,
+    auth: { user: config.server.natsUser, password: config.server.natsPassword, token: config.server.natsToken, credsFile: config.server.natsCredsFile },
     name: id,
     onHandlerError: (err, subject) => log.error({ err, subject }, 'bus handler failed'),
   });

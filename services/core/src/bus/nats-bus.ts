@@ -4,9 +4,11 @@
  * the client's reconnect buffer — callers that must know an event reached the server
  * (the api) call `flush`, which needs a round trip to the server.
  */
+
 import { connect, ErrorCode, type NatsConnection, type NatsError, type Subscription } from 'nats';
 import { type Bus, BusClosedError, type BusHandler, BusNoRespondersError, type BusStatus, type BusSubscription, BusTimeoutError, type SubscribeOptions } from './bus';
 import { type HandlerErrorReporter, reportToStderr } from './handler-errors';
+import { type NatsAuth, natsConnectionAuth } from './nats-auth';
 import { assertSupportedNatsServer } from './nats-server-version';
 
 export interface NatsBusOptions {
@@ -16,6 +18,8 @@ export interface NatsBusOptions {
   readonly onHandlerError?: HandlerErrorReporter;
   /** Wait between reconnect attempts (ms). */
   readonly reconnectTimeWaitMs?: number;
+  /** How to authenticate (default: as the URLs say, or not at all). */
+  readonly auth?: NatsAuth;
 }
 
 export class NatsBus implements Bus {
@@ -37,8 +41,10 @@ export class NatsBus implements Bus {
 
   /** Connects, retrying until a server answers (services may start before NATS). */
   static async connect(options: NatsBusOptions): Promise<NatsBus> {
+    const auth = natsConnectionAuth(options.servers, options.auth ?? {});
     const nc = await connect({
-      servers: [...options.servers],
+      ...auth.options,
+      servers: auth.servers,
       name: options.name,
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,

@@ -92,6 +92,16 @@ describe('loadConfig: server settings', () => {
     assert.match(problemsOf({ env: { HERALD_LOG_LEVEL: 'loud' } })[0], /^HERALD_LOG_LEVEL: /);
   });
 
+  it('takes NATS authentication one way at most, a password with its user, and only with a NATS URL', () => {
+    const nats = { HERALD_NATS_URL: 'nats://n:4222' };
+    assert.equal(loadConfig({ env: { ...nats, HERALD_NATS_USER: 'u', HERALD_NATS_PASSWORD: 'p' } }).server.natsUser, 'u');
+    assert.equal(loadConfig({ env: { ...nats, HERALD_NATS_TOKEN: 't' } }).server.natsToken, 't');
+    assert.match(problemsOf({ env: { ...nats, HERALD_NATS_PASSWORD: 'p' } })[0], /^HERALD_NATS_PASSWORD: a password needs its user/);
+    assert.match(problemsOf({ env: { ...nats, HERALD_NATS_USER: 'u', HERALD_NATS_TOKEN: 't' } })[0], /give one way, not a user and password and a token/);
+    assert.match(problemsOf({ env: { HERALD_NATS_URL: 'nats://u:p@n:4222', HERALD_NATS_TOKEN: 't' } })[0], /^HERALD_NATS_URL: a URL with user:password@ and a token/);
+    assert.match(problemsOf({ env: { HERALD_NATS_TOKEN: 't' } })[0], /no NATS URL/);
+  });
+
   it('names the flag that holds a bad value, even when the environment is fine', () => {
     const problems = problemsOf({ env: { HERALD_PORT: '7001' }, flags: { port: { value: 'seventy', flag: '--port' } } });
     assert.equal(problems.length, 1);

@@ -11,6 +11,7 @@ import { ConfigError } from './config-error';
 import { APP_ENV_VARS, OTHER_ENV_VARS, parseEnvValue, SERVER_ENV_VARS } from './env-vars';
 import { isKubernetesServiceLink } from './kubernetes-service-links';
 import { defaultApp, isAppsProblem, type LoadedApps, loadAppsFile } from './load-apps';
+import { natsAuthProblems } from './nats-auth-settings';
 import { type ServerConfig, serverSchema } from './server-schema';
 import { tlsProblems } from './tls-settings';
 
@@ -85,7 +86,7 @@ export function loadConfig(input: ConfigInput): HeraldConfig {
     );
   }
 
-  if (server) problems.push(...tlsProblems(server, sourceOf));
+  if (server) problems.push(...tlsProblems(server, sourceOf), ...natsAuthProblems(server, sourceOf));
   // Node refuses a headers timeout longer than the request timeout that contains it.
   if (server && server.httpHeadersTimeoutMs > server.httpRequestTimeoutMs) {
     problems.push(

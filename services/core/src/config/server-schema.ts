@@ -45,6 +45,12 @@ export const serverSchema = z.strictObject({
     .default(4 * 1024 * 1024),
   /** NATS servers; empty = embedded in-process bus. */
   natsServers: z.array(z.string().regex(/^(nats|tls|ws|wss):\/\//, 'must be a nats:// URL')).default([]),
+  // NATS authentication, one way at most (nats-auth.ts): user and password (also read from a URL's
+  // user:password@), a token, or a credentials file (JWT + NKey seed, as `nsc` writes it).
+  natsUser: z.string().min(1).optional(),
+  natsPassword: z.string().min(1).optional(),
+  natsToken: z.string().min(1).optional(),
+  natsCredsFile: filePath.optional(),
   gatewayId: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/)
