@@ -19,6 +19,8 @@ const HOST = '127.0.0.2';
 /** Where `herald cluster` puts its members, relative to `--port`. */
 const OFFSETS = { 'gateway-1': 0, 'gateway-2': 1, api: 79, 'presence-1': 101, 'presence-2': 102, webhooks: 103 } as const;
 type MemberName = keyof typeof OFFSETS;
+/** The metrics ports' offsets: the second gateway's leaves room for the first's workers (worker i: its port + i). */
+const METRICS_OFFSETS: Record<MemberName, number> = { ...OFFSETS, 'gateway-2': 40 };
 
 function canConnect(host: string, port: number): Promise<boolean> {
   return new Promise((resolveOpen) => {
@@ -80,7 +82,7 @@ describe('herald cluster', () => {
   before(async () => {
     base = await freeBasePort();
     metricsBase = await freeBasePort(base);
-    const flags = ['--port', String(base), '--metrics-port', String(metricsBase), '--host', HOST, '--log-level', 'warn'];
+    const flags = ['--port', String(base), '--metrics-port', String(metricsBase), '--host', HOST, '--log-level', 'warn', '--workers', '2'];
     cluster = spawn(process.execPath, [MAIN, 'cluster', ...flags], {
       // PATH has the pinned nats-server (scripts/test.sh); no HERALD_* settings but the flags.
       env: { PATH: process.env.PATH ?? '' },
@@ -117,15 +119,24 @@ describe('herald cluster', () => {
     }
   });
 
-  it('gives every member its own metrics port, at its main port’s offset', async () => {
+  it('gives every member its own metrics port, and each gateway worker its own', async () => {
     for (const name of members.keys()) {
-      const port = metricsBase + OFFSETS[name];
+      const port = metricsBase + METRICS_OFFSETS[name];
       const metrics = await fetch(`http://${HOST}:${port}/metrics`);
       assert.equal(metrics.status, 200, `${name} on ${port}`);
       assert.match(await metrics.text(), /^process_cpu_user_seconds_total/m);
       assert.equal((await fetch(`http://${HOST}:${base + OFFSETS[name]}/metrics`)).status, 404, `${name}'s main port`);
     }
     assert.ok(output.includes(`api :${metricsBase + 79}`), 'the banner lists the metrics ports');
+    // A scrape of a worker's port reaches that worker alone: two ports, two node ids.
+    const nodeOf = async (port: number) => /node="([^"]+)"/.exec(await (await fetch(`http://${HOST}:${port}/metrics`)).text())?.[1];
+    for (const gateway of ['gateway-1', 'gateway-2'] as const) {
+      const first = metricsBase + METRICS_OFFSETS[gateway];
+      const [w0, w1] = await Promise.all([nodeOf(first), nodeOf(first + 1)]);
+      assert.match(w0 ?? '', /-gateway-w0-/, `${gateway} worker 0 on ${first}`);
+      assert.match(w1 ?? '', /-gateway-w1-/, `${gateway} worker 1 on ${first + 1}`);
+      for (let i = 0; i < 5; i++) assert.equal(await nodeOf(first), w0, 'the same worker at every scrape');
+    }
   });
 
   it('passes --log-level to every member: none logs below warn', () => {

@@ -81,6 +81,8 @@ async function startProcess(command: ClusterCommand, config: HeraldConfig, logge
     presenceSyncGraceMs: config.server.presenceSyncGraceMs,
     drainShare: workers,
     tracing: tracing.tracing,
+    // Worker i of a gateway with workers serves its metrics on HERALD_METRICS_PORT + i.
+    metricsPortOffset: workers > 1 ? (workerIndex ?? 0) : 0,
   });
   log.info({ command, port: node.port, nats: bus.connectedServer(), tracing: tracing.tracing.enabled }, 'herald started');
   onShutdownSignal(log, async () => {

@@ -17,6 +17,9 @@ interface Member {
   readonly process: ChildProcess;
 }
 
+/** The second gateway's metrics ports start here above the first's: room for 39 workers' ports in between. */
+const GATEWAY_2_METRICS_OFFSET = 40;
+
 /** A child killed by a signal has a null exitCode and a signalCode: both mean it is gone. */
 function hasExited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
@@ -96,10 +99,11 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
   const shared = ['--nats', natsUrl, '--host', server.host, '--log-level', server.logLevel, ...metricsHost, ...(appsFile ? ['--apps', appsFile] : [])];
   const gatewayOnly = server.gatewayWorkers === undefined ? [] : ['--workers', String(server.gatewayWorkers)];
   const env = { ...process.env, HERALD_GATEWAY_WORKERS: process.env.HERALD_GATEWAY_WORKERS ?? '1' };
-  // Each member its own metrics port, at its main port's offset (0 stays "any free port").
+  // Each member its own metrics port, at its main port's offset (0 stays "any free port"), but
+  // the second gateway's at +40: a gateway's worker i serves its metrics on its port + i.
   const metricsPort = (offset: number) => (server.metricsPort ? server.metricsPort + offset : server.metricsPort);
-  const herald = (name: string, command: string, offset: number, extra: string[] = []) => {
-    const ports = ['--port', String(base + offset), ...(server.metricsPort === undefined ? [] : ['--metrics-port', String(metricsPort(offset))])];
+  const herald = (name: string, command: string, offset: number, extra: string[] = [], metricsOffset = offset) => {
+    const ports = ['--port', String(base + offset), ...(server.metricsPort === undefined ? [] : ['--metrics-port', String(metricsPort(metricsOffset))])];
     start(name, process.execPath, ['--enable-source-maps', main, command, ...ports, ...extra, ...shared], env);
   };
   herald('presence-1', 'presence', 101);
@@ -107,7 +111,7 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
   herald('api', 'api', 79);
   herald('webhooks', 'webhooks', 103);
   herald('gateway-1', 'gateway', 0, gatewayOnly);
-  herald('gateway-2', 'gateway', 1, gatewayOnly);
+  herald('gateway-2', 'gateway', 1, gatewayOnly, GATEWAY_2_METRICS_OFFSET);
   await Promise.all([base, base + 1, base + 79].map((p) => waitForPort(p, 20_000, host)));
 
   const app = config.apps[0];
@@ -124,7 +128,7 @@ export async function runLocalCluster(config: HeraldConfig, logger: Logger, apps
       ...secretsNotice(config.secretsIn),
       ...(server.metricsPort
         ? [
-            `    metrics       gateways :${metricsPort(0)} :${metricsPort(1)}, api :${metricsPort(79)}, presence :${metricsPort(101)} :${metricsPort(102)}, webhooks :${metricsPort(103)}`,
+            `    metrics       gateways :${metricsPort(0)}+ :${metricsPort(GATEWAY_2_METRICS_OFFSET)}+ (one port per worker), api :${metricsPort(79)}, presence :${metricsPort(101)} :${metricsPort(102)}, webhooks :${metricsPort(103)}`,
           ]
         : []),
       '  Ctrl-C stops everything.',

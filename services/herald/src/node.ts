@@ -62,6 +62,12 @@ export interface NodeOptions {
   readonly appStore?: AppStore;
   /** What every role traces with (default: off). */
   readonly tracing?: Tracing;
+  /**
+   * Added to HERALD_METRICS_PORT: a gateway worker's index, so that each worker of a process
+   * serves its own registry on its own port (on a shared port a scrape would reach one worker
+   * at random and the series would jump between them).
+   */
+  readonly metricsPortOffset?: number;
 }
 
 export interface RunningNode {
@@ -169,12 +175,13 @@ export async function startNode(options: NodeOptions): Promise<RunningNode> {
   let metricsListener: RunningMetricsListener | undefined;
   if (server.metricsPort === undefined) registerHealthRoutes(http, checks, metrics);
   else {
+    const metricsPort = server.metricsPort === 0 ? 0 : server.metricsPort + (options.metricsPortOffset ?? 0);
     // Two listeners on one port would fight over it (or, in a worker, share it by turns).
-    if (server.metricsPort !== 0 && server.metricsPort === options.port) {
-      throw new Error(`the metrics port (${server.metricsPort}) must differ from the main port; unset HERALD_METRICS_PORT to serve /metrics on the main port`);
+    if (metricsPort !== 0 && metricsPort === options.port) {
+      throw new Error(`the metrics port (${metricsPort}) must differ from the main port; unset HERALD_METRICS_PORT to serve /metrics on the main port`);
     }
     registerLivenessRoute(http);
-    metricsListener = await startMetricsListener({ host: server.metricsHost ?? server.host, port: server.metricsPort, logger, checks, metrics });
+    metricsListener = await startMetricsListener({ host: server.metricsHost ?? server.host, port: metricsPort, logger, checks, metrics });
   }
 
   const services = new ServiceGroup(inStartOrder({ gateway, api, presence, webhooks }));
