@@ -16,7 +16,19 @@ const { appSchema } = require(path.join(dist, 'config/app-schema.js'));
 const { SERVER_ENV_VARS } = require(path.join(dist, 'config/env-vars.js'));
 
 /** Set by the chart from its own values; `env` may not set them too. */
-const SET_BY_THE_CHART = ['HERALD_PORT', 'HERALD_METRICS_PORT', 'HERALD_NATS_URL', 'HERALD_LOG_LEVEL', 'HERALD_GATEWAY_WORKERS', 'HERALD_DRAIN_RATE', 'HERALD_DRAIN_TIMEOUT_MS'];
+const SET_BY_THE_CHART = [
+  'HERALD_PORT',
+  'HERALD_METRICS_PORT',
+  'HERALD_NATS_URL',
+  'HERALD_NATS_USER',
+  'HERALD_NATS_PASSWORD',
+  'HERALD_NATS_TOKEN',
+  'HERALD_NATS_CREDS_FILE',
+  'HERALD_LOG_LEVEL',
+  'HERALD_GATEWAY_WORKERS',
+  'HERALD_DRAIN_RATE',
+  'HERALD_DRAIN_TIMEOUT_MS',
+];
 
 function appDefinition() {
   const { $schema: _ignored, ...schema } = z.toJSONSchema(appSchema, { target: 'draft-7', io: 'input' });
@@ -78,17 +90,37 @@ const base = {
     global: anyObject,
     image: obj({ repository: { type: 'string', minLength: 1 }, tag: { type: 'string' }, pullPolicy: { enum: ['Always', 'IfNotPresent', 'Never'] } }, ['repository']),
     imagePullSecrets: { type: 'array', items: obj({ name: { type: 'string', minLength: 1 } }, ['name']) },
-    nats: obj(
-      {
-        url: {
-          type: 'string',
-          pattern: '^(nats|tls|ws|wss)://[^,\\s]+(,\\s*(nats|tls|ws|wss)://[^,\\s]+)*$',
-          description: 'NATS servers, comma-separated nats:// (tls://, ws://, wss://) URLs',
+    nats: {
+      ...obj(
+        {
+          url: {
+            type: 'string',
+            pattern: '^(nats|tls|ws|wss)://[^,\\s]+(,\\s*(nats|tls|ws|wss)://[^,\\s]+)*$',
+            description: 'NATS servers, comma-separated nats:// (tls://, ws://, wss://) URLs',
+          },
+          urlSecret: obj({ name: { type: 'string' }, key: { type: 'string', minLength: 1 } }, ['name', 'key']),
+          auth: obj(
+            {
+              type: { enum: ['none', 'user', 'token', 'creds'], description: 'how Herald authenticates to NATS' },
+              secretName: { type: 'string', description: 'the Secret holding the credentials (keys: user and password, token, or creds)' },
+              userKey: { type: 'string', minLength: 1 },
+              passwordKey: { type: 'string', minLength: 1 },
+              tokenKey: { type: 'string', minLength: 1 },
+              credsKey: { type: 'string', minLength: 1 },
+            },
+            ['type'],
+          ),
         },
-        urlSecret: obj({ name: { type: 'string' }, key: { type: 'string', minLength: 1 } }, ['name', 'key']),
-      },
-      ['url'],
-    ),
+        ['url'],
+      ),
+      // Credentials need the Secret that holds them.
+      allOf: [
+        when(
+          { properties: { auth: { properties: { type: { enum: ['user', 'token', 'creds'] } }, required: ['type'] } }, required: ['auth'] },
+          { properties: { auth: { properties: { secretName: { minLength: 1 } }, required: ['secretName'] } } },
+        ),
+      ],
+    },
     apps: {
       ...obj(
         {

@@ -28,6 +28,8 @@ const EXTERNAL_SECRETS = {
   'herald-apps/apps.yaml': 'apps:\n  - id: "42"\n    key: shop-key\n    secret: shop-secret\n',
   'herald-postgres/url': 'postgres://herald:pw@postgres.db:5432/herald',
   'herald-helm-test-app/secret': 'shop-secret',
+  'herald-nats-credentials/user': 'herald',
+  'herald-nats-credentials/password': 'nats-password',
 };
 
 const deployments = (manifests: readonly Manifest[]) => manifests.filter((m) => m.kind === 'Deployment');
@@ -84,6 +86,8 @@ describe('values the schema refuses, with its message', () => {
     [['apps.list[0].id=bad id', 'apps.list[0].key=k'], /at '\/apps\/list\/0\/id': 'bad id' does not match pattern '\^\[A-Za-z0-9_-\]\+\$'/],
     [['apps.source=existingSecret'], /at '\/apps\/existingSecret\/name': minLength: got 0, want 1/],
     [['metrics.port=6001'], /at '\/metrics\/port': 'not' failed/],
+    [['nats.auth.type=token'], /at '\/nats\/auth\/secretName': minLength: got 0, want 1/],
+    [['nats.auth.type=password'], /at '\/nats\/auth\/type': value must be one of 'none', 'user', 'token', 'creds'/],
     [['httpRoute.enabled=true'], /at '\/httpRoute\/parentRefs': minItems: got 0, want 1/],
     [['extraEnv[0].name=HERALD_LOG_LEVEL', 'extraEnv[0].value=debug'], /at '\/extraEnv\/0\/name': 'not' failed/],
   ];
@@ -132,6 +136,49 @@ describe('gateway workers from the CPU limit', () => {
   test('without a CPU limit the request decides', () => {
     const manifests = renderChart({ set: ['gateway.resources.limits=null', 'gateway.resources.requests.cpu=3'] });
     assert.equal(envOf(gatewayOf(manifests)).HERALD_GATEWAY_WORKERS, '3');
+  });
+});
+
+describe('NATS authentication from a Secret', () => {
+  test('user: HERALD_NATS_USER and HERALD_NATS_PASSWORD from the Secret’s keys', () => {
+    const env = gatewayOf(renderChart({ valuesFiles: ['ci/nats-auth-values.yaml'] })).spec.template.spec.containers[0].env;
+    const ref = (name: string) => env.find((e: { name: string }) => e.name === name)?.valueFrom?.secretKeyRef;
+    assert.deepEqual(ref('HERALD_NATS_USER'), { name: 'herald-nats-credentials', key: 'user' });
+    assert.deepEqual(ref('HERALD_NATS_PASSWORD'), { name: 'herald-nats-credentials', key: 'password' });
+  });
+
+  test('token: HERALD_NATS_TOKEN; creds: the file mounted read-only and named by HERALD_NATS_CREDS_FILE', () => {
+    const tokenEnv = gatewayOf(renderChart({ set: ['nats.auth.type=token', 'nats.auth.secretName=s'] })).spec.template.spec.containers[0].env;
+    assert.deepEqual(tokenEnv.find((e: { name: string }) => e.name === 'HERALD_NATS_TOKEN')?.valueFrom?.secretKeyRef, { name: 's', key: 'token' });
+    const pod = gatewayOf(renderChart({ set: ['nats.auth.type=creds', 'nats.auth.secretName=c'] })).spec.template.spec;
+    const container = pod.containers[0];
+    const file = container.env.find((e: { name: string }) => e.name === 'HERALD_NATS_CREDS_FILE')?.value;
+    const mount = container.volumeMounts.find((m: { name: string }) => m.name === 'nats-creds');
+    assert.equal(file, `${mount.mountPath}/nats.creds`);
+    assert.equal(mount.readOnly, true);
+    assert.deepEqual(pod.volumes.find((v: { name: string }) => v.name === 'nats-creds').secret, { secretName: 'c', items: [{ key: 'creds', path: 'nats.creds' }] });
+  });
+});
+
+describe('one metrics port per gateway worker', () => {
+  test('3 workers: the gateway declares metrics, metrics-w1, metrics-w2; the metrics Service and the ServiceMonitor scrape each', () => {
+    const manifests = renderChart({ valuesFiles: ['ci/monitoring-values.yaml'], set: ['gateway.workers=3'] });
+    const port = Number(envOf(gatewayOf(manifests)).HERALD_METRICS_PORT);
+    const ports = gatewayOf(manifests).spec.template.spec.containers[0].ports.filter((p: { name: string }) => p.name.startsWith('metrics'));
+    assert.deepEqual(
+      ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]),
+      [
+        ['metrics', port],
+        ['metrics-w1', port + 1],
+        ['metrics-w2', port + 2],
+      ],
+    );
+    const api = find(manifests, 'Deployment', 'herald-api').spec.template.spec.containers[0].ports.map((p: { name: string }) => p.name);
+    assert.deepEqual(api, ['http', 'metrics'], 'the api has one process: one metrics port');
+    const service = find(manifests, 'Service', 'herald-metrics').spec.ports.map((p: { name: string; targetPort: string }) => p.targetPort);
+    assert.deepEqual(service, ['metrics', 'metrics-w1', 'metrics-w2']);
+    const monitor = find(manifests, 'ServiceMonitor', 'herald').spec.endpoints.map((e: { port: string }) => e.port);
+    assert.deepEqual(monitor, ['metrics', 'metrics-w1', 'metrics-w2']);
   });
 });
 

@@ -88,6 +88,14 @@ spec:
             - name: metrics
               containerPort: {{ $root.Values.metrics.port }}
               protocol: TCP
+            {{- if eq $component "gateway" }}
+            {{- /* Gateway worker i serves its own registry on the metrics port + i. */}}
+            {{- range $i := untilStep 1 (int (include "herald.gatewayWorkers" $root)) 1 }}
+            - name: {{ printf "metrics-w%d" $i }}
+              containerPort: {{ add $root.Values.metrics.port $i }}
+              protocol: TCP
+            {{- end }}
+            {{- end }}
             {{- end }}
           envFrom:
             - configMapRef:
@@ -110,6 +118,28 @@ spec:
               {{- else }}
               value: {{ $root.Values.nats.url | quote }}
               {{- end }}
+            {{- $natsAuth := $root.Values.nats.auth }}
+            {{- if eq $natsAuth.type "user" }}
+            - name: HERALD_NATS_USER
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $natsAuth.secretName }}
+                  key: {{ $natsAuth.userKey }}
+            - name: HERALD_NATS_PASSWORD
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $natsAuth.secretName }}
+                  key: {{ $natsAuth.passwordKey }}
+            {{- else if eq $natsAuth.type "token" }}
+            - name: HERALD_NATS_TOKEN
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $natsAuth.secretName }}
+                  key: {{ $natsAuth.tokenKey }}
+            {{- else if eq $natsAuth.type "creds" }}
+            - name: HERALD_NATS_CREDS_FILE
+              value: /etc/herald/nats/nats.creds
+            {{- end }}
             - name: HERALD_APPS_FILE
               {{- if include "herald.mountsAppsFile" $root }}
               value: {{ printf "%s/apps.yaml" (include "herald.appsMountDir" $root) | quote }}
@@ -185,11 +215,24 @@ spec:
               mountPath: {{ include "herald.appsMountDir" $root }}
               readOnly: true
             {{- end }}
+            {{- if eq $root.Values.nats.auth.type "creds" }}
+            - name: nats-creds
+              mountPath: /etc/herald/nats
+              readOnly: true
+            {{- end }}
       volumes:
         # The root filesystem is read-only; Node may still want a scratch /tmp.
         - name: tmp
           emptyDir:
             sizeLimit: 64Mi
+        {{- if eq $root.Values.nats.auth.type "creds" }}
+        - name: nats-creds
+          secret:
+            secretName: {{ $root.Values.nats.auth.secretName }}
+            items:
+              - key: {{ $root.Values.nats.auth.credsKey }}
+                path: nats.creds
+        {{- end }}
         {{- if include "herald.mountsAppsFile" $root }}
         - name: apps
           secret:
