@@ -17,7 +17,9 @@ import { OpenClients } from '../helpers/open-clients';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type RawClient, rawClient } from '../helpers/raw-client';
 import { find, type Manifest, REPO, renderChart } from './helm';
+import { readContainerImage } from './container-image';
 import { bootRelease, type LocalRelease } from './local-release';
+import { planPod } from './pod-launch';
 import { containerEnvironment } from './rendered-environment';
 
 const VALUES = resolve(REPO, 'test/deploy/helm-boot-values.yaml');
@@ -77,7 +79,10 @@ describe('the rendered release, booted as local processes', () => {
       assert.equal(env.HERALD_METRICS_PORT, String(pod.port('metrics')));
       // Kubernetes adds no service links (enableServiceLinks: false): nothing here needs one.
       assert.equal(pod.spec.enableServiceLinks, false);
-      assert.deepEqual(Object.keys(env).filter((name) => /_SERVICE_(HOST|PORT)/.test(name)), []);
+      assert.deepEqual(
+        Object.keys(env).filter((name) => /_SERVICE_(HOST|PORT)/.test(name)),
+        [],
+      );
       const apps = parse(readFileSync(env.HERALD_APPS_FILE, 'utf8')) as { apps: Array<{ id: string; key: string; secret: string }> };
       assert.ok(env.HERALD_APPS_FILE.endsWith(`/${pod.name}/etc/herald/apps/apps.yaml`), env.HERALD_APPS_FILE);
       assert.deepEqual(
@@ -112,7 +117,9 @@ describe('the rendered release, booted as local processes', () => {
     client.disconnect();
   });
 
-  test('SIGTERM to a gateway with 200 clients: 4200 to every one at the rendered HERALD_DRAIN_RATE, exit 0 within terminationGracePeriodSeconds minus the preStop sleep', { timeout: 60_000 }, async () => {
+  test('SIGTERM to a gateway with 200 clients: 4200 to every one at the rendered HERALD_DRAIN_RATE, exit 0 within terminationGracePeriodSeconds minus the preStop sleep', {
+    timeout: 60_000,
+  }, async () => {
     const gateway = release.podsOf('herald-gateway')[1];
     const rate = Number(gateway.launch.env.HERALD_DRAIN_RATE);
     const graceSeconds: number = gateway.spec.terminationGracePeriodSeconds;
@@ -172,7 +179,14 @@ describe('the environment resolver, on its own', () => {
   const pod = { name: 'p-0', namespace: 'ns1', ip: '127.0.0.1' };
 
   test('resourceFieldRef is the request or limit over its divisor, rounded up, as the kubelet computes it; $(VAR) expands defined variables only', () => {
-    assert.deepEqual(containerEnvironment([configMap], container, {}, pod), { CPUS: '2', REQUEST_MILLIS: '250', MEMORY_MI: '512', NS: 'ns1', LEVEL: 'debug', WHERE: 'ns1/debug/$(UNDEFINED)' });
+    assert.deepEqual(containerEnvironment([configMap], container, {}, pod), {
+      CPUS: '2',
+      REQUEST_MILLIS: '250',
+      MEMORY_MI: '512',
+      NS: 'ns1',
+      LEVEL: 'debug',
+      WHERE: 'ns1/debug/$(UNDEFINED)',
+    });
   });
 
   test('a dangling ConfigMap key or Secret throws (CreateContainerConfigError in Kubernetes)', () => {
@@ -180,5 +194,21 @@ describe('the environment resolver, on its own', () => {
     const secretRef = { env: [{ name: 'S', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } }] };
     const secret: Manifest = { apiVersion: 'v1', kind: 'Secret', metadata: { name: 'creds' }, data: { user: Buffer.from('u').toString('base64') } };
     assert.throws(() => containerEnvironment([secret], secretRef, {}, pod), /Secret creds key password: neither rendered nor given as external/);
+  });
+
+  test('image paths come from deploy/Dockerfile: the COPYs of the final stage and npm ci’s node_modules; a path the image lacks throws', () => {
+    const image = readContainerImage();
+    assert.deepEqual(image.entrypoint, ['tini', '--', 'node', '/app/dist/services/herald/src/main.js']);
+    assert.equal(image.localPath('/app/dist/services/herald/src/main.js'), resolve(REPO, 'dist/services/herald/src/main.js'));
+    assert.equal(image.localPath('/app/deploy/helm-test/round-trip.js'), resolve(REPO, 'deploy/helm-test/round-trip.js'));
+    assert.equal(image.localPath('/app/node_modules/ws'), resolve(REPO, 'node_modules/ws'));
+    assert.throws(() => image.localPath('/app/dist/test/deploy/helm-boot.test.js'), /is not in the image/);
+  });
+
+  test('a containerPort no rendered *_PORT variable sets (hard-coded in the image) cannot be moved to a port of its own, and is refused', () => {
+    const spec = { enableServiceLinks: false, containers: [{ name: 'x', args: ['gateway'], ports: [{ name: 'http', containerPort: 6001 }], env: [{ name: 'HERALD_LOG_LEVEL', value: 'info' }] }] };
+    const context = { manifests: [], image: readContainerImage(), namespace: 'ns1', podName: 'x-0', root: '/nonexistent', ports: new Map([[6001, 40001]]), hosts: {} };
+    assert.throws(() => planPod(spec, context), /containerPort 6001 \(http\) is set by no rendered \*_PORT variable/);
+    assert.throws(() => planPod({ ...spec, enableServiceLinks: undefined }, context), /enableServiceLinks is not false/);
   });
 });

@@ -107,7 +107,8 @@ function mapHosts(variable: string, value: string, hosts: Readonly<Record<string
   let mapped = value;
   for (const [name, target] of Object.entries(hosts)) mapped = mapped.replace(new RegExp(`(?<=//)${name.replace(/[.]/g, '\\.')}(?![\\w.:-])`, 'g'), target);
   for (const [, host] of mapped.matchAll(URL_HOST)) {
-    if (!LOOPBACK.has(host)) throw new Error(`env ${variable}=${value}: ${host} is neither a Service of the release nor an external name the test maps (${Object.keys(hosts).join(', ')})`);
+    if (!LOOPBACK.has(host))
+      throw new Error(`env ${variable}=${value}: ${host} is neither a Service of the release nor an external name the test maps (${Object.keys(hosts).join(', ')})`);
   }
   return mapped;
 }

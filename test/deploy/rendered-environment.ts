@@ -57,7 +57,7 @@ function fieldValue(path: string, pod: PodIdentity | undefined): string {
 function quantity(text: string): number {
   const units: Record<string, number> = { m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
   const match = /^([0-9.]+)([A-Za-z]*)$/.exec(String(text));
-  const unit = match ? units[match[2]] ?? (match[2] === '' ? 1 : undefined) : undefined;
+  const unit = match ? (units[match[2]] ?? (match[2] === '' ? 1 : undefined)) : undefined;
   if (!match || unit === undefined) throw new Error(`resource quantity ${text}: not understood`);
   return Number(match[1]) * unit;
 }
