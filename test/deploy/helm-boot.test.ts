@@ -16,8 +16,8 @@ import { type NatsServer, startNatsServer } from '../helpers/nats';
 import { OpenClients } from '../helpers/open-clients';
 import { connectedClient, nextEvent, serverSdk, subscribed } from '../helpers/pusher-clients';
 import { type RawClient, rawClient } from '../helpers/raw-client';
-import { find, type Manifest, REPO, renderChart } from './helm';
 import { readContainerImage } from './container-image';
+import { find, type Manifest, REPO, renderChart } from './helm';
 import { bootRelease, type LocalRelease } from './local-release';
 import { planPod } from './pod-launch';
 import { containerEnvironment } from './rendered-environment';
@@ -206,7 +206,10 @@ describe('the environment resolver, on its own', () => {
   });
 
   test('a containerPort no rendered *_PORT variable sets (hard-coded in the image) cannot be moved to a port of its own, and is refused', () => {
-    const spec = { enableServiceLinks: false, containers: [{ name: 'x', args: ['gateway'], ports: [{ name: 'http', containerPort: 6001 }], env: [{ name: 'HERALD_LOG_LEVEL', value: 'info' }] }] };
+    const spec = {
+      enableServiceLinks: false,
+      containers: [{ name: 'x', args: ['gateway'], ports: [{ name: 'http', containerPort: 6001 }], env: [{ name: 'HERALD_LOG_LEVEL', value: 'info' }] }],
+    };
     const context = { manifests: [], image: readContainerImage(), namespace: 'ns1', podName: 'x-0', root: '/nonexistent', ports: new Map([[6001, 40001]]), hosts: {} };
     assert.throws(() => planPod(spec, context), /containerPort 6001 \(http\) is set by no rendered \*_PORT variable/);
     assert.throws(() => planPod({ ...spec, enableServiceLinks: undefined }, context), /enableServiceLinks is not false/);
