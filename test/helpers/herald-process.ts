@@ -39,14 +39,60 @@ export interface StartOptions {
 
 const logDir = mkdtempSync(join(tmpdir(), 'herald-test-logs-'));
 
+/** A child process whose output goes to a log file, that the test run never leaves behind. */
+export interface LoggedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  /** Resolves with the exit code (null when killed by a signal) once the process exits. */
+  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Sends `signal` (default SIGKILL) unless it has exited; resolves once it has. */
+  kill(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  hasExited(): boolean;
+  logs(): string;
+}
+
+/** Spawns `argv` with exactly `env` (nothing inherited), output to `<name>.log` in the test log dir. */
+export function spawnLogged(name: string, argv: readonly string[], env: Record<string, string>, cwd?: string): LoggedProcess {
+  const logFile = join(logDir, `${name}.log`);
+  const log = createWriteStream(logFile, { flags: 'a' });
+  const child = spawn(argv[0], argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  killOnExit(child);
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
+    child.once('exit', (code, signal) => {
+      forgetChild(child);
+      resolveExit({ code, signal });
+    });
+    child.once('error', (err) => {
+      log.write(`spawn ${argv[0]}: ${err.message}\n`);
+      forgetChild(child);
+      resolveExit({ code: -1, signal: null });
+    });
+  });
+  const hasExited = () => child.exitCode !== null || child.signalCode !== null || child.pid === undefined;
+  return {
+    name,
+    pid: child.pid ?? 0,
+    logFile,
+    exited,
+    hasExited,
+    kill: (signal = 'SIGKILL') => {
+      if (!hasExited()) child.kill(signal);
+      return exited;
+    },
+    logs: () => readFileSync(logFile, 'utf8'),
+  };
+}
+
 export async function startHeraldProcess(options: StartOptions): Promise<HeraldProcess> {
   const port = options.port ?? (await freePort());
   const name = options.name ?? `${options.command}-${port}`;
-  const logFile = join(logDir, `${name}.log`);
-  const log = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(
-    process.execPath,
+  const child = spawnLogged(
+    name,
     [
+      process.execPath,
       '--enable-source-maps',
       MAIN,
       options.command,
@@ -58,40 +104,25 @@ export async function startHeraldProcess(options: StartOptions): Promise<HeraldP
       ...(options.args ?? []),
     ],
     {
-      env: {
-        PATH: process.env.PATH ?? '',
-        HERALD_HOST: '127.0.0.1',
-        HERALD_LOG_LEVEL: 'info',
-        HERALD_GATEWAY_WORKERS: '1',
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      PATH: process.env.PATH ?? '',
+      HERALD_HOST: '127.0.0.1',
+      HERALD_LOG_LEVEL: 'info',
+      HERALD_GATEWAY_WORKERS: '1',
+      ...options.env,
     },
   );
-  child.stdout?.pipe(log);
-  child.stderr?.pipe(log);
-  killOnExit(child);
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
-    child.once('exit', (code, signal) => {
-      forgetChild(child);
-      resolveExit({ code, signal });
-    });
-  });
   const handle: HeraldProcess = {
     name,
     port,
-    pid: child.pid ?? 0,
-    logFile,
-    exited,
-    kill: (signal = 'SIGKILL') => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-    logs: () => readFileSync(logFile, 'utf8'),
+    pid: child.pid,
+    logFile: child.logFile,
+    exited: child.exited,
+    kill: child.kill,
+    logs: child.logs,
     ready: async (timeoutMs = 15_000) => {
       await waitFor(
         async () => {
-          if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}:\n${handle.logs()}`);
+          if (child.hasExited()) throw new Error(`${name} exited (${JSON.stringify(await child.exited)}):\n${handle.logs()}`);
           const response = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
           return response?.status === 200;
         },
