@@ -60,7 +60,10 @@ describe('cluster: one trace from the API to every gateway', () => {
     const [, traceId] = TRACEPARENT.exec(response.headers.get('traceparent') ?? '') ?? [];
     assert.ok(traceId, 'the api answered a sampled traceparent');
 
-    const spans = inTrace(await otlp.waitForSpans((all) => inTrace(all, traceId).filter((s) => s.kind === 'consumer').length === 2, 'a consumer span from each gateway'), traceId);
+    const spans = inTrace(
+      await otlp.waitForSpans((all) => inTrace(all, traceId).filter((s) => s.kind === 'consumer').length === 2, 'a consumer span from each gateway', 30_000),
+      traceId,
+    );
     const server = spans.find((s) => s.kind === 'server');
     const producer = spans.find((s) => s.kind === 'producer');
     assert.ok(server && producer);

@@ -147,9 +147,9 @@ describe('the rendered release, booted as local processes', () => {
 });
 
 describe('values that render an environment that cannot boot fail the boot', () => {
-  test('HERALD_LEASE_TTL_MS not above HERALD_LEASE_INTERVAL_MS: the values schema lets it through, the started processes refuse it', async () => {
-    const manifests = renderChart({ valuesFiles: [VALUES], set: ['env.HERALD_LEASE_TTL_MS=1000', 'env.HERALD_LEASE_INTERVAL_MS=5000'] });
-    await assert.rejects(boot(manifests), /exited during start-up[\s\S]*the lease TTL \(1000 ms\) must be longer than the renewal interval \(5000 ms\)/);
+  test('a headers timeout longer than the request timeout: the values schema lets it through, the started processes refuse it', async () => {
+    const manifests = renderChart({ valuesFiles: [VALUES], set: ['env.HERALD_HTTP_HEADERS_TIMEOUT_MS=60000', 'env.HERALD_HTTP_REQUEST_TIMEOUT_MS=30000'] });
+    await assert.rejects(boot(manifests), /exited during start-up[\s\S]*HERALD_HTTP_HEADERS_TIMEOUT_MS/);
   });
 
   test('a Secret key the release does not hold (nats.urlSecret naming herald-apps key url): the container cannot be created', async () => {

@@ -97,6 +97,14 @@ describe('values the schema refuses, with its message', () => {
     });
   }
 
+  test('a lease TTL not above its renewal interval fails helm template, as Herald would refuse it at start', () => {
+    assert.match(
+      renderFailure(['env.HERALD_LEASE_TTL_MS=1000', 'env.HERALD_LEASE_INTERVAL_MS=5000']),
+      /env.HERALD_LEASE_TTL_MS \(1000\) must be longer than env.HERALD_LEASE_INTERVAL_MS \(5000\)/,
+    );
+    assert.match(renderFailure(['env.HERALD_LEASE_TTL_MS=4000']), /\(4000\) must be longer than env.HERALD_LEASE_INTERVAL_MS \(5000\)/, 'against the default interval');
+  });
+
   test('apps from PostgreSQL without an app for helm test fails with what to set', () => {
     assert.match(
       renderFailure(['apps.source=postgres', 'apps.postgres.url=postgres://h:pw@db:5432/herald']),

@@ -10,7 +10,6 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppRegistry } from '../../core/src/apps/app-registry';
 import type { Clock } from '../../core/src/clock';
 import type { Logger } from '../../core/src/logging/logger';
-import { withContext } from '../../core/src/tracing/event-trace-context';
 import type { Tracing } from '../../core/src/tracing/tracing';
 import { errorResponse, JSON_CONTENT_TYPE, sendErrorResponse } from './api-error-response';
 import { apiErrors } from './api-errors';
@@ -85,8 +84,9 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     return 200;
   };
 
-  const fail = (response: ServerResponse, err: unknown, url: string, extra: Record<string, string> | undefined): number => {
-    const answer = errorResponse(err, options.logger, url);
+  const fail = (response: ServerResponse, err: unknown, url: string, extra: Record<string, string> | undefined, span?: RequestSpan): number => {
+    // The request's trace ids on its error line (the span is not the active context after an await).
+    const answer = errorResponse(err, span ? options.logger.child(span.logFields()) : options.logger, url);
     sendErrorResponse(response, extra ? { ...answer, headers: { ...extra, ...answer.headers } } : answer);
     return answer.status;
   };
@@ -107,7 +107,7 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     };
     const refusal = bodyContentTypeRefusal(request.headers);
     if (refusal) {
-      answered(fail(response, refusal, url, extraHeaders(undefined, span)), undefined);
+      answered(fail(response, refusal, url, extraHeaders(undefined, span), span), undefined);
       return true;
     }
 
@@ -120,16 +120,12 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
       else chunks.push(chunk);
     });
     request.on('end', () => {
-      if (tooLarge) return answered(fail(response, apiErrors.bodyTooLarge(), url, extraHeaders(undefined, span)), undefined);
+      if (tooLarge) return answered(fail(response, apiErrors.bodyTooLarge(), url, extraHeaders(undefined, span), span), undefined);
       const counted: Counted = {};
-      const run = () =>
-        trigger(appId, url, Buffer.concat(chunks).toString('utf8'), counted, span).then(
-          (body) => answered(succeed(response, body, extraHeaders(counted, span)), counted.body),
-          (err: unknown) => answered(fail(response, err, url, extraHeaders(counted, span)), counted.body),
-        );
-      // Inside the span's context, log lines written on the way carry its trace_id.
-      if (span) withContext(span.context, run);
-      else run();
+      trigger(appId, url, Buffer.concat(chunks).toString('utf8'), counted, span).then(
+        (body) => answered(succeed(response, body, extraHeaders(counted, span)), counted.body),
+        (err: unknown) => answered(fail(response, err, url, extraHeaders(counted, span), span), counted.body),
+      );
     });
     request.on('error', (err) => options.logger.debug({ err }, 'api request aborted'));
     return true;

@@ -39,15 +39,11 @@ export class RequestSpan {
     const traceparent = typeof headers.traceparent === 'string' ? headers.traceparent : undefined;
     const tracestate = typeof headers.tracestate === 'string' ? headers.tracestate : undefined;
     const parent = contextFromCarrier({ traceparent, tracestate });
-    const queryAt = url.indexOf('?');
-    const span = tracing.tracer.startSpan(
-      `${method} ${route}`,
-      {
-        kind: SpanKind.SERVER,
-        attributes: { [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route, [ATTR_URL_PATH]: queryAt === -1 ? url : url.slice(0, queryAt) },
-      },
-      parent,
-    );
+    const span = tracing.tracer.startSpan(`${method} ${route}`, { kind: SpanKind.SERVER }, parent);
+    if (span.isRecording()) {
+      const queryAt = url.indexOf('?');
+      span.setAttributes({ [ATTR_HTTP_REQUEST_METHOD]: method, [ATTR_HTTP_ROUTE]: route, [ATTR_URL_PATH]: queryAt === -1 ? url : url.slice(0, queryAt) });
+    }
     return new RequestSpan(span);
   }
 
@@ -64,10 +60,11 @@ export class RequestSpan {
   }
 
   setApp(appId: string): void {
-    this.span.setAttribute(ATTR_HERALD_APP_ID, appId);
+    if (this.span.isRecording()) this.span.setAttribute(ATTR_HERALD_APP_ID, appId);
   }
 
   end(status: number): void {
+    if (!this.span.isRecording()) return;
     this.span.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, status);
     // Server spans: only 5xx are errors (a 4xx is the client's, per the HTTP conventions).
     if (status >= 500) {

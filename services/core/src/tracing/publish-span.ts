@@ -32,22 +32,20 @@ export interface PublishedEvent {
 /** `parent`: the request's context (api), or undefined for a new trace (a client event). */
 export function startPublishSpan(tracing: Tracing, messagingSystem: string, event: PublishedEvent, parent?: Context): Span {
   const destination = event.toUser ? USER_DESTINATION : CHANNEL_DESTINATION;
-  return tracing.tracer.startSpan(
-    `publish ${destination}`,
-    {
-      kind: SpanKind.PRODUCER,
-      attributes: {
-        [ATTR_MESSAGING_SYSTEM]: messagingSystem,
-        [ATTR_MESSAGING_OPERATION_NAME]: 'publish',
-        [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
-        [ATTR_MESSAGING_DESTINATION_TEMPLATE]: destination,
-        [ATTR_MESSAGING_MESSAGE_ID]: event.id,
-        [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: event.dataBytes,
-        [ATTR_HERALD_APP_ID]: event.appId,
-        [ATTR_HERALD_CHANNEL]: event.channel,
-        [ATTR_HERALD_EVENT]: event.name,
-      },
-    },
-    parent,
-  );
+  const span = tracing.tracer.startSpan(`publish ${destination}`, { kind: SpanKind.PRODUCER }, parent);
+  // The attributes only for a span that is kept: an unsampled event allocates nothing more.
+  if (span.isRecording()) {
+    span.setAttributes({
+      [ATTR_MESSAGING_SYSTEM]: messagingSystem,
+      [ATTR_MESSAGING_OPERATION_NAME]: 'publish',
+      [ATTR_MESSAGING_OPERATION_TYPE]: 'send',
+      [ATTR_MESSAGING_DESTINATION_TEMPLATE]: destination,
+      [ATTR_MESSAGING_MESSAGE_ID]: event.id,
+      [ATTR_MESSAGING_MESSAGE_BODY_SIZE]: event.dataBytes,
+      [ATTR_HERALD_APP_ID]: event.appId,
+      [ATTR_HERALD_CHANNEL]: event.channel,
+      [ATTR_HERALD_EVENT]: event.name,
+    });
+  }
+  return span;
 }
