@@ -39,7 +39,10 @@ describe('POST /apps/:id/events: one path for every app', () => {
     status: r.status,
     contentType: r.contentType,
     // The two requests are signed a moment apart: a second may tick between their timestamps.
-    text: r.text.replaceAll(app.id, '<app id>').replaceAll(app.key, '<app key>').replace(/auth_timestamp=\d+/g, 'auth_timestamp=<time>'),
+    text: r.text
+      .replaceAll(app.id, '<app id>')
+      .replaceAll(app.key, '<app key>')
+      .replace(/auth_timestamp=\d+/g, 'auth_timestamp=<time>'),
   });
 
   /** Each case, and the answer both apps get: a status and the body (exact, or an error matching). */
