@@ -157,6 +157,11 @@ describe('cluster: events answered 200 survive a NATS node dying under a gateway
 
   before(async () => {
     nats = await startNatsCluster(3);
+    // A new cluster elects its JetStream meta leader after its routes form; Herald's stores are
+    // created at start, so wait until every node says JetStream is healthy (a busy machine took > 15 s).
+    for (const server of nats.servers) {
+      await waitFor(async () => (await fetch(`http://127.0.0.1:${server.monitorPort}/healthz`)).status === 200, `${server.name} JetStream healthy`, 30_000, 100);
+    }
     // Each process picks a node at random; the journal is on all three so one may die.
     cluster = await TestCluster.start({ natsUrls: nats.urls, gateways: 2, presence: 1, env: { HERALD_EVENT_JOURNAL_REPLICAS: '3' } });
     watching = await watchers(cluster, 2);
