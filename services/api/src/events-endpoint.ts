@@ -76,10 +76,14 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
     return { ...counted?.rateHeaders, traceparent: span.traceparent };
   };
 
-  const succeed = (response: ServerResponse, body: object, extra: Record<string, string> | undefined): number => {
+  /** Headers as one flat list: no object spread per answer on the busiest path. */
+  const succeed = (response: ServerResponse, body: object, counted: Counted, span: RequestSpan | undefined): number => {
     const text = JSON.stringify(body);
-    const length = Buffer.byteLength(text);
-    response.writeHead(200, extra ? { ...extra, 'content-type': JSON_CONTENT_TYPE, 'content-length': length } : { 'content-type': JSON_CONTENT_TYPE, 'content-length': length });
+    const headers = ['content-type', JSON_CONTENT_TYPE, 'content-length', String(Buffer.byteLength(text))];
+    const rate = counted.rateHeaders;
+    if (rate) for (const name in rate) headers.push(name, rate[name] as string);
+    if (span) headers.push('traceparent', span.traceparent);
+    response.writeHead(200, headers);
     response.end(text);
     return 200;
   };
@@ -123,7 +127,7 @@ export function eventsEndpoint(options: EventsEndpointOptions): RequestIntercept
       if (tooLarge) return answered(fail(response, apiErrors.bodyTooLarge(), url, extraHeaders(undefined, span), span), undefined);
       const counted: Counted = {};
       trigger(appId, url, Buffer.concat(chunks).toString('utf8'), counted, span).then(
-        (body) => answered(succeed(response, body, extraHeaders(counted, span)), counted.body),
+        (body) => answered(succeed(response, body, counted, span), counted.body),
         (err: unknown) => answered(fail(response, err, url, extraHeaders(counted, span), span), counted.body),
       );
     });

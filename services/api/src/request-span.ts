@@ -25,13 +25,20 @@ declare module 'fastify' {
 }
 
 export class RequestSpan {
-  readonly context: Context;
-  /** The `traceparent` response header. */
-  readonly traceparent: string;
+  /**
+   * The parent context of the request's own spans (the events' publish spans), or undefined
+   * when the request is not sampled: under parent-based sampling (OpenTelemetry's default) its
+   * children would not be either, so an unsampled request starts no other span.
+   */
+  readonly context: Context | undefined;
 
   private constructor(private readonly span: Span) {
-    this.context = trace.setSpan(ROOT_CONTEXT, span);
-    this.traceparent = traceparentHeader(span.spanContext());
+    this.context = span.isRecording() ? trace.setSpan(ROOT_CONTEXT, span) : undefined;
+  }
+
+  /** The `traceparent` response header. */
+  get traceparent(): string {
+    return traceparentHeader(this.span.spanContext());
   }
 
   /** `route` is the route template (`/apps/:app_id/events`): span names stay low-cardinality. */
